@@ -1,0 +1,130 @@
+#include "core/chunk_table.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+namespace fleetcast {
+
+void ChunkEntry::EncodeTo(Bytes* dst) const {
+  PutFixed32(dst, index);
+  PutFixed32(dst, stored_size);
+  PutFixed64(dst, offset);
+  PutFixed64(dst, stored_digest);
+  PutDigest128(dst, raw_digest);
+}
+
+bool ChunkEntry::DecodeFrom(ByteReader* reader) {
+  if (reader->remaining() < kEncodedLength) return false;
+  reader->GetFixed32(&index);
+  reader->GetFixed32(&stored_size);
+  reader->GetFixed64(&offset);
+  reader->GetFixed64(&stored_digest);
+  GetDigest128(reader, &raw_digest);
+  return true;
+}
+
+Status ChunkTable::CheckGeometry(uint64_t raw_size, uint32_t chunk_size) {
+  const bool power_of_two = chunk_size != 0 && (chunk_size & (chunk_size - 1)) == 0;
+  if (!power_of_two || chunk_size < kMinChunkSize || chunk_size > kMaxChunkSize) {
+    return Status::InvalidArgument("chunk size " + std::to_string(chunk_size) +
+                                   " is not a power of two from 4 KiB to 64 MiB");
+  }
+  if (raw_size == 0 || raw_size % kSectorSize != 0) {
+    return Status::InvalidArgument("raw size " + std::to_string(raw_size) +
+                                   " is not a non-zero multiple of 512 bytes");
+  }
+  if ((raw_size + chunk_size - 1) / chunk_size > kMaxChunkCount) {
+    return Status::InvalidArgument("raw size " + std::to_string(raw_size) + " needs more than " +
+                                   std::to_string(kMaxChunkCount) +
+                                   " chunks; use a larger chunk size");
+  }
+  return Status::OK();
+}
+
+uint64_t ChunkTable::MaxStoredSize(uint32_t raw_length) { return ZSTD_compressBound(raw_length); }
+
+ChunkTable::ChunkTable(uint64_t raw_size, uint32_t chunk_size, std::vector<ChunkEntry> entries)
+    : raw_size_(raw_size),
+      chunk_size_(chunk_size),
+      chunk_count_(static_cast<uint32_t>((raw_size + chunk_size - 1) / chunk_size)),
+      entries_(std::move(entries)) {
+  for (const ChunkEntry& e : entries_) {
+    stored_bytes_ += e.stored_size;
+    stored_raw_bytes_ += RawLength(e.index);
+  }
+  zero_digest_ = ZeroDigest128(chunk_size_);
+  last_zero_digest_ = ZeroDigest128(RawLength(chunk_count_ - 1));
+}
+
+Result<ChunkTable> ChunkTable::Make(uint64_t raw_size, uint32_t chunk_size,
+                                    std::vector<ChunkEntry> entries) {
+  if (Status s = CheckGeometry(raw_size, chunk_size); !s.ok()) return s;
+  const uint64_t count = (raw_size + chunk_size - 1) / chunk_size;
+  const uint64_t max_stored = MaxStoredSize(chunk_size);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ChunkEntry& e = entries[i];
+    const std::string where = "chunk table entry " + std::to_string(i);
+    if (e.index >= count) {
+      return Status::Corruption(where + ": chunk " + std::to_string(e.index) +
+                                " is past the image's " + std::to_string(count) + " chunks");
+    }
+    if (i > 0 && e.index <= entries[i - 1].index) {
+      return Status::Corruption(where + ": chunk " + std::to_string(e.index) +
+                                " is out of order");
+    }
+    if (e.stored_size == 0 || e.stored_size > max_stored) {
+      return Status::Corruption("chunk " + std::to_string(e.index) + ": stored size " +
+                                std::to_string(e.stored_size) + " is out of range");
+    }
+    if (i > 0 && e.offset < entries[i - 1].offset + entries[i - 1].stored_size) {
+      return Status::Corruption("chunk " + std::to_string(e.index) +
+                                ": file range overlaps the previous chunk");
+    }
+  }
+  return ChunkTable(raw_size, chunk_size, std::move(entries));
+}
+
+const ChunkEntry* ChunkTable::Find(uint32_t index) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), index,
+                             [](const ChunkEntry& e, uint32_t i) { return e.index < i; });
+  if (it == entries_.end() || it->index != index) return nullptr;
+  return &*it;
+}
+
+uint32_t ChunkTable::RawLength(uint32_t index) const {
+  const uint64_t end = std::min(raw_size_, RawOffset(index) + chunk_size_);
+  return static_cast<uint32_t>(end - RawOffset(index));
+}
+
+Digest128 ChunkTable::RawDigest(uint32_t index) const {
+  if (const ChunkEntry* e = Find(index)) return e->raw_digest;
+  return index + 1 == chunk_count_ ? last_zero_digest_ : zero_digest_;
+}
+
+Digest128 ChunkTable::ImageDigest() const {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                 &XXH3_freeState);
+  XXH3_128bits_reset(state.get());
+  auto next_stored = entries_.begin();
+  for (uint32_t i = 0; i < chunk_count_; ++i) {
+    Digest128 d;
+    if (next_stored != entries_.end() && next_stored->index == i) {
+      d = next_stored->raw_digest;
+      ++next_stored;
+    } else {
+      d = i + 1 == chunk_count_ ? last_zero_digest_ : zero_digest_;
+    }
+    uint8_t buf[kDigest128Length];
+    EncodeFixed64(buf, d.low);
+    EncodeFixed64(buf + 8, d.high);
+    XXH3_128bits_update(state.get(), buf, sizeof(buf));
+  }
+  const XXH128_hash_t h = XXH3_128bits_digest(state.get());
+  return {h.low64, h.high64};
+}
+
+}  // namespace fleetcast

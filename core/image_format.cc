@@ -1,0 +1,184 @@
+#include "core/image_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace fleetcast::image {
+
+namespace {
+
+constexpr size_t kHeaderDigestOffset = FileHeader::kEncodedLength - 8;
+
+std::string Str(uint64_t v) { return std::to_string(v); }
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+void FileHeader::EncodeTo(Bytes* dst) const {
+  const size_t start = dst->size();
+  PutBytes(dst, kMagic);
+  PutFixed32(dst, version);
+  PutFixed32(dst, flags);
+  PutFixed64(dst, data_offset);
+  PutFixed64(dst, manifest_offset);
+  PutFixed64(dst, manifest_size);
+  PutFixed64(dst, manifest_digest);
+  PutFixed64(dst, 0);  // reserved
+  PutFixed64(dst, Xxh3_64(ByteView(dst->data() + start, kHeaderDigestOffset)));
+}
+
+Result<FileHeader> FileHeader::DecodeFrom(ByteView input) {
+  if (input.size() < kEncodedLength) {
+    return Status::Corruption("truncated: " + Str(input.size()) + " bytes, but an .fcimg header is " +
+                              Str(kEncodedLength));
+  }
+  if (!std::equal(kMagic.begin(), kMagic.end(), input.begin())) {
+    return Status::Corruption("not an .fcimg image (bad magic)");
+  }
+  ByteReader r(input.subspan(kMagic.size()));
+  FileHeader h;
+  r.GetFixed32(&h.version);
+  if (h.version != kFormatVersion) {
+    return Status::NotSupported("unsupported .fcimg version " + Str(h.version) +
+                                " (this fleetcast reads version " + Str(kFormatVersion) +
+                                "); use a matching fleetcast");
+  }
+  const uint64_t want = Xxh3_64(input.first(kHeaderDigestOffset));
+  if (DecodeFixed64(input.data() + kHeaderDigestOffset) != want) {
+    return Status::Corruption("header digest mismatch (the header is corrupt)");
+  }
+  uint64_t reserved = 0;
+  r.GetFixed32(&h.flags);
+  r.GetFixed64(&h.data_offset);
+  r.GetFixed64(&h.manifest_offset);
+  r.GetFixed64(&h.manifest_size);
+  r.GetFixed64(&h.manifest_digest);
+  r.GetFixed64(&reserved);
+  if (h.flags != 0) {
+    return Status::NotSupported("header flags " + Hex(h.flags) +
+                                " name features this fleetcast lacks; use a newer fleetcast");
+  }
+  return h;
+}
+
+void Manifest::EncodeTo(Bytes* dst) const {
+  PutFixed64(dst, table.raw_size());
+  PutFixed32(dst, table.chunk_size());
+  PutFixed32(dst, table.stored_count());
+  PutFixed8(dst, static_cast<uint8_t>(codec));
+  PutFixed8(dst, 0);  // reserved
+  PutFixed16(dst, static_cast<uint16_t>(label.size()));
+  PutFixed32(dst, static_cast<uint32_t>(level));
+  PutFixed32(dst, flags);
+  PutDigest128(dst, image_digest);
+  PutString(dst, label);
+  for (const ChunkEntry& e : table.entries()) e.EncodeTo(dst);
+}
+
+Result<Manifest> Manifest::DecodeFrom(ByteView input) {
+  if (input.size() < kFixedLength) {
+    return Status::Corruption("manifest: truncated at " + Str(input.size()) + " of at least " +
+                              Str(kFixedLength) + " bytes");
+  }
+  ByteReader r(input);
+  uint64_t raw_size = 0;
+  uint32_t chunk_size = 0, stored_count = 0, level = 0;
+  uint8_t codec = 0, reserved = 0;
+  uint16_t label_size = 0;
+  Manifest m;
+  r.GetFixed64(&raw_size);
+  r.GetFixed32(&chunk_size);
+  r.GetFixed32(&stored_count);
+  r.GetFixed8(&codec);
+  r.GetFixed8(&reserved);
+  r.GetFixed16(&label_size);
+  r.GetFixed32(&level);
+  r.GetFixed32(&m.flags);
+  GetDigest128(&r, &m.image_digest);
+  if (codec != static_cast<uint8_t>(Codec::kZstd)) {
+    return Status::NotSupported("manifest: unknown codec " + Str(codec));
+  }
+  if (m.flags != 0) {
+    return Status::NotSupported("manifest: flags " + Hex(m.flags) +
+                                " name features this fleetcast lacks; use a newer fleetcast");
+  }
+  if (Status s = ChunkTable::CheckGeometry(raw_size, chunk_size); !s.ok()) {
+    return s.Prefixed("manifest");
+  }
+  ByteView label;
+  if (label_size > kMaxLabelLength || !r.GetBytes(label_size, &label)) {
+    return Status::Corruption("manifest: label size " + Str(label_size) + " is out of range");
+  }
+  if (r.remaining() != uint64_t{stored_count} * ChunkEntry::kEncodedLength) {
+    return Status::Corruption("manifest: chunk table is " + Str(r.remaining()) +
+                              " bytes, but " + Str(stored_count) + " entries need " +
+                              Str(uint64_t{stored_count} * ChunkEntry::kEncodedLength));
+  }
+  std::vector<ChunkEntry> entries(stored_count);
+  for (ChunkEntry& e : entries) e.DecodeFrom(&r);
+  Result<ChunkTable> table = ChunkTable::Make(raw_size, chunk_size, std::move(entries));
+  if (!table.ok()) return table.status().Prefixed("manifest");
+  m.table = std::move(table).value();
+  m.codec = Codec::kZstd;
+  m.level = static_cast<int32_t>(level);
+  m.label.assign(label.begin(), label.end());
+  if (m.table.ImageDigest() != m.image_digest) {
+    return Status::Corruption("manifest: image digest does not match the chunk table");
+  }
+  return m;
+}
+
+Status CheckLayout(const FileHeader& header, uint64_t file_size) {
+  if (header.data_offset < FileHeader::kEncodedLength) {
+    return Status::Corruption("header: data offset " + Str(header.data_offset) +
+                              " overlaps the header");
+  }
+  if (header.manifest_offset < header.data_offset) {
+    return Status::Corruption("header: manifest offset " + Str(header.manifest_offset) +
+                              " is before the data offset " + Str(header.data_offset));
+  }
+  const uint64_t end = header.manifest_offset + header.manifest_size;
+  if (end < header.manifest_offset || end > file_size) {
+    return Status::Corruption("truncated: the file is " + Str(file_size) +
+                              " bytes, but its manifest ends at byte " + Str(end));
+  }
+  if (end < file_size) {
+    return Status::Corruption(Str(file_size - end) + " bytes of unknown data after the manifest");
+  }
+  return Status::OK();
+}
+
+Status CheckChunkPlacement(const FileHeader& header, const ChunkTable& table) {
+  for (const ChunkEntry& e : table.entries()) {
+    const uint64_t end = e.offset + e.stored_size;
+    if (e.offset < header.data_offset || end < e.offset || end > header.manifest_offset) {
+      return Status::Corruption("chunk " + Str(e.index) + ": bytes " + Str(e.offset) + ".." +
+                                Str(end) + " lie outside the chunk data (" +
+                                Str(header.data_offset) + ".." + Str(header.manifest_offset) +
+                                ")");
+    }
+  }
+  return Status::OK();
+}
+
+Result<Manifest> DecodeImage(ByteView file) {
+  Result<FileHeader> header = FileHeader::DecodeFrom(file);
+  if (!header.ok()) return header.status();
+  if (Status s = CheckLayout(*header, file.size()); !s.ok()) return s;
+  ByteView bytes = file.subspan(header->manifest_offset, header->manifest_size);
+  if (Xxh3_64(bytes) != header->manifest_digest) {
+    return Status::Corruption("manifest digest mismatch (the manifest is corrupt)");
+  }
+  Result<Manifest> manifest = Manifest::DecodeFrom(bytes);
+  if (!manifest.ok()) return manifest.status();
+  if (Status s = CheckChunkPlacement(*header, manifest->table); !s.ok()) return s;
+  return manifest;
+}
+
+}  // namespace fleetcast::image

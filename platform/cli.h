@@ -1,0 +1,28 @@
+// The top of both programs: one place that turns a failure into the single
+// line a user sees, "fleetcast-server: error: <thing>: <what>; <fix>", and
+// the exit code.
+#ifndef FLEETCAST_PLATFORM_CLI_H_
+#define FLEETCAST_PLATFORM_CLI_H_
+
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+
+namespace fleetcast {
+
+/// Exit codes of both programs.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;  // the job failed: bad input, I/O error, corrupt image
+constexpr int kExitUsage = 2;    // the command line is wrong
+
+/// Prints "<program>: error: <message>" on stderr; returns kExitFailure.
+int ReportError(const std::string& program, const Status& status);
+
+/// Runs a program's body with logging set up; an exception that escapes
+/// (out of memory, a bug) becomes one error line instead of a stack trace.
+int RunMain(const std::string& program, const std::function<int()>& body);
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_PLATFORM_CLI_H_

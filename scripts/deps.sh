@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every build, test and demo dependency of fleetcast from Debian
+# packages. Idempotent: silent when everything is already present.
+set -euo pipefail
+
+packages=(
+  # toolchain and checks
+  build-essential cmake pkg-config clang clang-format clang-tidy
+  libclang-rt-14-dev
+  # libraries
+  libboost-dev libzstd-dev libxxhash-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev
+  libisal-dev libsodium-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
+  ntfs-3g-dev libext2fs-dev libhivex-dev
+  # tools the demo, tests and benchmarks run
+  zstd fdisk e2fsprogs util-linux coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: error: missing packages: ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,71 @@
+// fleetcast-server: packs disk images and inspects them (pack, info, verify,
+// unpack). Flags are parsed here; the work is in the library.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "platform/cli.h"
+#include "platform/interrupt.h"
+#include "server/image_commands.h"
+#include "server/packer.h"
+
+namespace {
+
+constexpr const char* kProgram = "fleetcast-server";
+constexpr const char* kVersion = "0.1.0";
+
+int Body(int argc, char** argv) {
+  using fleetcast::Status;
+  CLI::App app{"fleetcast-server: multicast disk-image deployment, server side"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  fleetcast::PackOptions pack;
+  uint64_t chunk_size = pack.chunk_size;
+  CLI::App* pack_cmd = app.add_subcommand("pack", "pack a raw disk image or block device");
+  pack_cmd->add_option("SRC", pack.source, "raw image file or block device")->required();
+  pack_cmd->add_option("OUT", pack.output, "the .fcimg to write")->required();
+  pack_cmd->add_option("--chunk-size", chunk_size, "bytes per chunk (4K..64M, power of two)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("1M");
+  pack_cmd->add_option("--level", pack.level, "zstd level")->default_val(3);
+  pack_cmd->add_option("--threads", pack.threads, "compression threads (0: one per core)");
+  pack_cmd->add_option("--label", pack.label, "free text stored in the image");
+
+  std::string image, out;
+  bool json = false;
+  size_t threads = 0;
+  CLI::App* info_cmd = app.add_subcommand("info", "print an image's header and sizes");
+  info_cmd->add_option("IMG", image, "the .fcimg")->required();
+  info_cmd->add_flag("--json", json, "print JSON");
+  CLI::App* verify_cmd = app.add_subcommand("verify", "check every chunk and the image digest");
+  verify_cmd->add_option("IMG", image, "the .fcimg")->required();
+  verify_cmd->add_option("--threads", threads, "threads (0: one per core)");
+  CLI::App* unpack_cmd = app.add_subcommand("unpack", "restore the raw image");
+  unpack_cmd->add_option("IMG", image, "the .fcimg")->required();
+  unpack_cmd->add_option("OUT", out, "raw image file or block device to write")->required();
+  unpack_cmd->add_option("--threads", threads, "threads (0: one per core)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s: error: %s; see %s --help\n", kProgram, e.what(), kProgram);
+    return fleetcast::kExitUsage;
+  }
+  pack.chunk_size = chunk_size > UINT32_MAX ? 0 : static_cast<uint32_t>(chunk_size);
+
+  fleetcast::InstallInterruptHandler();
+  Status s;
+  if (*pack_cmd) s = fleetcast::RunPack(pack);
+  if (*info_cmd) s = fleetcast::RunInfo(image, json);
+  if (*verify_cmd) s = fleetcast::RunVerify(image, threads);
+  if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
+  return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return fleetcast::RunMain(kProgram, [&] { return Body(argc, argv); });
+}
