@@ -39,8 +39,7 @@ ChunkDecompressor::ChunkDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
 ChunkDecompressor::~ChunkDecompressor() { ZSTD_freeDCtx(ctx_); }
 
-Status ChunkDecompressor::Unpack(const ChunkEntry& entry, ByteView stored,
-                                 std::span<uint8_t> raw) {
+Status ChunkDecompressor::Unpack(const ChunkEntry& entry, ByteView stored, std::span<uint8_t> raw) {
   const std::string where = "chunk " + std::to_string(entry.index);
   if (stored.size() != entry.stored_size || Xxh3_64(stored) != entry.stored_digest) {
     return Status::Corruption(where + ": stored digest mismatch");
@@ -49,11 +48,10 @@ Status ChunkDecompressor::Unpack(const ChunkEntry& entry, ByteView stored,
     return Status::Corruption(where + ": zstd frame does not hold " + std::to_string(raw.size()) +
                               " bytes");
   }
-  const size_t n =
-      ZSTD_decompressDCtx(ctx_, raw.data(), raw.size(), stored.data(), stored.size());
+  const size_t n = ZSTD_decompressDCtx(ctx_, raw.data(), raw.size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw.size()) {
-    return Status::Corruption(where + ": zstd: " +
-                              (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
+    return Status::Corruption(
+        where + ": zstd: " + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
   }
   if (Xxh3_128(raw) != entry.raw_digest) {
     return Status::Corruption(where + ": raw digest mismatch");

@@ -73,8 +73,7 @@ Result<ChunkTable> ChunkTable::Make(uint64_t raw_size, uint32_t chunk_size,
                                 " is past the image's " + std::to_string(count) + " chunks");
     }
     if (i > 0 && e.index <= entries[i - 1].index) {
-      return Status::Corruption(where + ": chunk " + std::to_string(e.index) +
-                                " is out of order");
+      return Status::Corruption(where + ": chunk " + std::to_string(e.index) + " is out of order");
     }
     if (e.stored_size == 0 || e.stored_size > max_stored) {
       return Status::Corruption("chunk " + std::to_string(e.index) + ": stored size " +

@@ -55,7 +55,7 @@ Digest128 Xxh3_128(ByteView bytes) {
 }
 
 Digest128 ZeroDigest128(uint64_t length) {
-  static const std::array<uint8_t, 64 * 1024> kZeros{};
+  static const std::array<uint8_t, size_t{64} * 1024> kZeros{};
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
                                                                  &XXH3_freeState);
   XXH3_128bits_reset(state.get());

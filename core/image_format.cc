@@ -35,8 +35,8 @@ void FileHeader::EncodeTo(Bytes* dst) const {
 
 Result<FileHeader> FileHeader::DecodeFrom(ByteView input) {
   if (input.size() < kEncodedLength) {
-    return Status::Corruption("truncated: " + Str(input.size()) + " bytes, but an .fcimg header is " +
-                              Str(kEncodedLength));
+    return Status::Corruption("truncated: " + Str(input.size()) +
+                              " bytes, but an .fcimg header is " + Str(kEncodedLength));
   }
   if (!std::equal(kMagic.begin(), kMagic.end(), input.begin())) {
     return Status::Corruption("not an .fcimg image (bad magic)");
@@ -116,8 +116,8 @@ Result<Manifest> Manifest::DecodeFrom(ByteView input) {
     return Status::Corruption("manifest: label size " + Str(label_size) + " is out of range");
   }
   if (r.remaining() != uint64_t{stored_count} * ChunkEntry::kEncodedLength) {
-    return Status::Corruption("manifest: chunk table is " + Str(r.remaining()) +
-                              " bytes, but " + Str(stored_count) + " entries need " +
+    return Status::Corruption("manifest: chunk table is " + Str(r.remaining()) + " bytes, but " +
+                              Str(stored_count) + " entries need " +
                               Str(uint64_t{stored_count} * ChunkEntry::kEncodedLength));
   }
   std::vector<ChunkEntry> entries(stored_count);
@@ -160,8 +160,7 @@ Status CheckChunkPlacement(const FileHeader& header, const ChunkTable& table) {
     if (e.offset < header.data_offset || end < e.offset || end > header.manifest_offset) {
       return Status::Corruption("chunk " + Str(e.index) + ": bytes " + Str(e.offset) + ".." +
                                 Str(end) + " lie outside the chunk data (" +
-                                Str(header.data_offset) + ".." + Str(header.manifest_offset) +
-                                ")");
+                                Str(header.data_offset) + ".." + Str(header.manifest_offset) + ")");
     }
   }
   return Status::OK();

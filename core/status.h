@@ -7,9 +7,9 @@
 #define FLEETCAST_CORE_STATUS_H_
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <utility>
-#include <optional>
 
 namespace fleetcast {
 
@@ -62,7 +62,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok());
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +35,7 @@ std::string HumanBytes(uint64_t bytes) {
 }
 
 std::string HumanDuration(double seconds) {
-  const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
+  const long s = seconds < 0 ? 0 : std::lround(seconds);
   char buf[32];
   if (s >= 3600) {
     std::snprintf(buf, sizeof(buf), "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
@@ -81,8 +82,8 @@ void ProgressLine::Draw(uint64_t done_bytes, const std::string& extra) {
   const double eta =
       done_bytes > 0 ? secs * static_cast<double>(total_ - done_bytes) / done_bytes : 0;
   std::fprintf(stderr, "\r\033[K%-7s %s/%s  %3.0f%%  %.1f MB/s  %s%sETA %s", verb_.c_str(),
-               HumanBytes(done_bytes).c_str(), HumanBytes(total_).c_str(), pct, mbps,
-               extra.c_str(), extra.empty() ? "" : "  ", HumanDuration(eta).c_str());
+               HumanBytes(done_bytes).c_str(), HumanBytes(total_).c_str(), pct, mbps, extra.c_str(),
+               extra.empty() ? "" : "  ", HumanDuration(eta).c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

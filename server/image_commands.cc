@@ -19,6 +19,7 @@ std::string Ratio(uint64_t raw, uint64_t stored) {
 }
 
 std::string SizeText(uint64_t bytes) {
+  if (bytes < 1024) return HumanBytes(bytes);
   return HumanBytes(bytes) + " (" + std::to_string(bytes) + " bytes)";
 }
 
@@ -113,9 +114,8 @@ Status RunInfo(const std::string& path, bool json) {
 Status RunVerify(const std::string& path, size_t threads) {
   Result<ImageReader> image = ImageReader::Open(path);
   if (!image.ok()) return image.status();
-  Status s = ScanImage(*image, threads, "verify", [](const ChunkEntry&, ByteView) {
-    return Status::OK();
-  });
+  Status s = ScanImage(*image, threads, "verify",
+                       [](const ChunkEntry&, ByteView) { return Status::OK(); });
   if (!s.ok()) return s;
   std::printf("%s: OK: %u chunks (%u stored, %u zero), digest xxh3-128:%s\n", path.c_str(),
               image->table().chunk_count(), image->table().stored_count(),
@@ -148,12 +148,13 @@ Status RunPack(const PackOptions& options) {
   if (!r.ok()) return r.status();
   const ChunkTable& t = r->manifest.table;
   const double mbps = r->seconds > 0 ? static_cast<double>(t.raw_size()) / r->seconds / 1e6 : 0;
-  std::printf("%s: packed %s into %s: %u chunks (%u stored, %u zero), ratio %s, %.1f s, %.1f MB/s, "
-              "digest xxh3-128:%s\n",
-              options.output.c_str(), HumanBytes(t.raw_size()).c_str(),
-              HumanBytes(r->file_size).c_str(), t.chunk_count(), t.stored_count(), t.zero_count(),
-              Ratio(t.raw_size(), t.stored_bytes()).c_str(), r->seconds, mbps,
-              r->manifest.image_digest.ToHex().c_str());
+  std::printf(
+      "%s: packed %s into %s: %u chunks (%u stored, %u zero), ratio %s, %.1f s, %.1f MB/s, "
+      "digest xxh3-128:%s\n",
+      options.output.c_str(), HumanBytes(t.raw_size()).c_str(), HumanBytes(r->file_size).c_str(),
+      t.chunk_count(), t.stored_count(), t.zero_count(),
+      Ratio(t.raw_size(), t.stored_bytes()).c_str(), r->seconds, mbps,
+      r->manifest.image_digest.ToHex().c_str());
   return Status::OK();
 }
 

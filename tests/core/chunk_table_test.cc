@@ -69,24 +69,21 @@ TEST(ChunkTable, RejectsBadGeometry) {
 TEST(ChunkTable, RejectsBadEntries) {
   EXPECT_EQ(ChunkTable::Make(2 * 4096, 4096, {Entry(2, 4096)}).status().message(),
             "chunk table entry 0: chunk 2 is past the image's 2 chunks");
-  EXPECT_EQ(
-      ChunkTable::Make(4 * 4096, 4096, {Entry(2, 4096), Entry(1, 9000)}).status().message(),
-      "chunk table entry 1: chunk 1 is out of order");
-  EXPECT_EQ(
-      ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096), Entry(1, 9000)}).status().message(),
-      "chunk table entry 1: chunk 1 is out of order");
+  EXPECT_EQ(ChunkTable::Make(4 * 4096, 4096, {Entry(2, 4096), Entry(1, 9000)}).status().message(),
+            "chunk table entry 1: chunk 1 is out of order");
+  EXPECT_EQ(ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096), Entry(1, 9000)}).status().message(),
+            "chunk table entry 1: chunk 1 is out of order");
   EXPECT_EQ(ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096, 0)}).status().message(),
             "chunk 1: stored size 0 is out of range");
   EXPECT_EQ(ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096, 9000)}).status().message(),
             "chunk 1: stored size 9000 is out of range");
-  EXPECT_EQ(
-      ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096), Entry(2, 4150)}).status().message(),
-      "chunk 2: file range overlaps the previous chunk");
+  EXPECT_EQ(ChunkTable::Make(4 * 4096, 4096, {Entry(1, 4096), Entry(2, 4150)}).status().message(),
+            "chunk 2: file range overlaps the previous chunk");
 }
 
 TEST(ChunkEntry, EncodeDecodeRoundTrip) {
-  const ChunkEntry e{0x01020304, 0x0a0b0c0d, 0x1122334455667788ULL, 0x99aabbccddeeff00ULL,
-                     {0x1111, 0x2222}};
+  const ChunkEntry e{
+      0x01020304, 0x0a0b0c0d, 0x1122334455667788ULL, 0x99aabbccddeeff00ULL, {0x1111, 0x2222}};
   Bytes b;
   e.EncodeTo(&b);
   ASSERT_EQ(b.size(), ChunkEntry::kEncodedLength);

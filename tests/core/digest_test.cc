@@ -7,9 +7,7 @@
 namespace fleetcast {
 namespace {
 
-ByteView View(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+ByteView View(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 // Known answers printed by `xxhsum -H3` and `xxhsum -H2` (xxHash 0.8.1).
 TEST(Digest, Xxh3_64KnownAnswers) {

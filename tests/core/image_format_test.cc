@@ -56,6 +56,7 @@ TEST(FileHeader, GoldenBytes) {
   Bytes b;
   h.EncodeTo(&b);
   ASSERT_EQ(b.size(), FileHeader::kEncodedLength);
+  // clang-format off
   const Bytes want_prefix = {
       0x89, 'F', 'C', 'I', 'M', 'G', '\r', '\n',  // magic
       1, 0, 0, 0,                                  // version
@@ -66,6 +67,7 @@ TEST(FileHeader, GoldenBytes) {
       8, 7, 6, 5, 4, 3, 2, 1,                      // manifest_digest
       0, 0, 0, 0, 0, 0, 0, 0,                      // reserved
   };
+  // clang-format on
   EXPECT_EQ(Bytes(b.begin(), b.begin() + 56), want_prefix);
   EXPECT_EQ(DecodeFixed64(b.data() + 56), Xxh3_64(ByteView(b).first(56)));
   EXPECT_EQ(FileHeader::DecodeFrom(b).value(), h);
@@ -118,9 +120,9 @@ TEST_F(ImageFormatTest, DecodesWholeImageAndChunksUnpackToRaw) {
   Bytes disk(t.raw_size(), 0);
   for (const ChunkEntry& e : t.entries()) {
     ByteView stored(file_.data() + e.offset, e.stored_size);
-    ASSERT_TRUE(d.Unpack(e, stored, std::span(disk).subspan(t.RawOffset(e.index),
-                                                              t.RawLength(e.index)))
-                    .ok());
+    ASSERT_TRUE(
+        d.Unpack(e, stored, std::span(disk).subspan(t.RawOffset(e.index), t.RawLength(e.index)))
+            .ok());
   }
   EXPECT_EQ(disk, raw_);
 }
@@ -209,8 +211,9 @@ TEST_F(ImageFormatTest, CorruptFieldsNameTheField) {
   EXPECT_EQ(Decode(), "manifest: label size 300 is out of range");
   SetUp();
   EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 1); });
-  EXPECT_EQ(Decode(), "manifest: flags 0x1 name features this fleetcast lacks; use a newer "
-                      "fleetcast");
+  EXPECT_EQ(Decode(),
+            "manifest: flags 0x1 name features this fleetcast lacks; use a newer "
+            "fleetcast");
   SetUp();
   EditManifest([&](Bytes* m) { (*m)[EntryOffset(2) + 24] ^= 1; });
   EXPECT_EQ(Decode(), "manifest: image digest does not match the chunk table");

@@ -84,9 +84,8 @@ TEST_F(ImageCliTest, PackInfoVerifyUnpackRoundTrip) {
 
 TEST_F(ImageCliTest, PackIsDeterministic) {
   ASSERT_NO_FATAL_FAILURE(PackOk());
-  ProgramResult again =
-      Server({"pack", src_, dir_ / "b.fcimg", "--chunk-size", "64K", "--label", "cli",
-              "--threads", "1"});
+  ProgramResult again = Server(
+      {"pack", src_, dir_ / "b.fcimg", "--chunk-size", "64K", "--label", "cli", "--threads", "1"});
   ASSERT_EQ(again.exit_code, 0);
   EXPECT_EQ(testing::ReadFileBytes(dir_ / "b.fcimg"), testing::ReadFileBytes(img_));
 }
@@ -127,8 +126,9 @@ TEST_F(ImageCliTest, UnsupportedVersion) {
   ASSERT_NO_FATAL_FAILURE(PackOk());
   FlipByte(9);  // version 1 -> 0x1001
   ExpectError(Server({"info", img_}),
-              img_ + ": unsupported .fcimg version 4097 (this fleetcast reads version 1); use a "
-                     "matching fleetcast");
+              img_ +
+                  ": unsupported .fcimg version 4097 (this fleetcast reads version 1); use a "
+                  "matching fleetcast");
 }
 
 TEST_F(ImageCliTest, TruncatedFile) {
@@ -160,8 +160,8 @@ TEST_F(ImageCliTest, ChunkTablePointingOutsideTheFile) {
   Bytes b = testing::ReadFileBytes(img_);
   image::FileHeader h = Header();
   // The last entry of the chunk table (the label is "cli").
-  const size_t last = h.manifest_offset + image::Manifest::kFixedLength + 3 +
-                      15 * ChunkEntry::kEncodedLength;
+  const size_t last =
+      h.manifest_offset + image::Manifest::kFixedLength + 3 + 15 * ChunkEntry::kEncodedLength;
   EncodeFixed64(b.data() + last + 8, b.size() + 1000);
   const uint32_t index = DecodeFixed32(b.data() + last);
   const uint32_t size = DecodeFixed32(b.data() + last + 4);
@@ -173,17 +173,17 @@ TEST_F(ImageCliTest, ChunkTablePointingOutsideTheFile) {
   testing::WriteFileBytes(img_, b);
   ExpectError(Server({"info", img_}),
               img_ + ": chunk " + std::to_string(index) + ": bytes " +
-                  std::to_string(b.size() + 1000) + ".." +
-                  std::to_string(b.size() + 1000 + size) + " lie outside the chunk data (4096.." +
-                  std::to_string(h.manifest_offset) + ")");
+                  std::to_string(b.size() + 1000) + ".." + std::to_string(b.size() + 1000 + size) +
+                  " lie outside the chunk data (4096.." + std::to_string(h.manifest_offset) + ")");
 }
 
 TEST_F(ImageCliTest, SourceNotWholeSectors) {
   raw_.resize(raw_.size() - 1);
   testing::WriteFileBytes(src_, raw_);
   ExpectError(Server({"pack", src_, img_}),
-              src_ + ": size 1572863 is not a multiple of 512 bytes; a disk image is whole "
-                     "sectors");
+              src_ +
+                  ": size 1572863 is not a multiple of 512 bytes; a disk image is whole "
+                  "sectors");
   EXPECT_EQ(testing::ListDir(dir_.path()), std::vector<std::string>{"disk.raw"});
 }
 
@@ -223,8 +223,9 @@ TEST_F(ImageCliTest, UsageErrorsAreOneLineWithExitTwo) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
   r = Server({"pack", src_, img_, "--level", "40"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "fleetcast-server: error: --level 40: not a zstd level; use 1..22 or a "
-                   "negative fast level\n");
+  EXPECT_EQ(r.err,
+            "fleetcast-server: error: --level 40: not a zstd level; use 1..22 or a "
+            "negative fast level\n");
 }
 
 TEST(ClientCli, AnswersVersion) {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds with warnings as errors, and runs every
+# check: formatting, every ctest label, clang-tidy, the unit tests under
+# ASan+UBSan, and the image-format fuzzer for a bounded time.
+# Usage: scripts/test.sh            (FUZZ_SECONDS=60 by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+scripts/deps.sh
+
+step "format (clang-format --dry-run --Werror)"
+mapfile -t sources < <(git ls-files '*.h' '*.cc')
+clang-format --dry-run --Werror "${sources[@]}"
+
+step "build (warnings are errors)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+
+step "tests (every label)"
+ctest --test-dir build -j "$jobs" --output-on-failure --timeout 900
+
+step "clang-tidy"
+git ls-files 'core/*.cc' 'platform/*.cc' 'server/*.cc' 'client/*.cc' |
+  xargs -P "$jobs" -n 4 clang-tidy -p build --quiet >build/clang-tidy.log 2>&1 ||
+  { grep -v -E '^[0-9]+ warnings? generated|^Suppressed' build/clang-tidy.log
+    echo "test.sh: error: clang-tidy found problems (above)"; exit 1; }
+
+step "unit tests under ASan+UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFLEETCAST_SANITIZE=ON -DFLEETCAST_BENCH=OFF \
+  -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
+cmake --build build-asan -j "$jobs" --target fleetcast_core_tests fleetcast_server_tests
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j "$jobs" -L unit --output-on-failure
+
+step "fuzz the image-format parser for ${fuzz_seconds}s"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DFLEETCAST_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_image_format
+corpus=build-fuzz/corpus
+rm -rf "$corpus" && mkdir -p "$corpus"
+# Seeds: real images packed by the real server, so the fuzzer starts deep.
+head -c 200704 /dev/zero >"$corpus/zero.raw"
+seq 1 40000 | head -c 196608 >"$corpus/text.raw"
+cat "$corpus/text.raw" "$corpus/zero.raw" | head -c 393216 >"$corpus/mixed.raw"
+for raw in "$corpus"/*.raw; do
+  build/fleetcast-server pack "$raw" "${raw%.raw}.fcimg" --chunk-size 4K --label seed >/dev/null
+  rm "$raw"
+done
+build-fuzz/fuzz_image_format -max_total_time="$fuzz_seconds" -max_len=65536 \
+  -artifact_prefix=build-fuzz/ "$corpus" 2>build-fuzz/fuzz.log ||
+  { tail -40 build-fuzz/fuzz.log; echo "test.sh: error: the fuzzer found a crash (build-fuzz/)"; exit 1; }
+tail -1 build-fuzz/fuzz.log
+
+step "all checks passed"
