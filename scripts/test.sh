@@ -45,8 +45,9 @@ corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 # Seeds: real images packed by the real server, so the fuzzer starts deep.
 head -c 200704 /dev/zero >"$corpus/zero.raw"
-seq 1 40000 | head -c 196608 >"$corpus/text.raw"
-cat "$corpus/text.raw" "$corpus/zero.raw" | head -c 393216 >"$corpus/mixed.raw"
+seq 1 40000 >"$corpus/text.raw" && truncate -s 196608 "$corpus/text.raw"
+cat "$corpus/text.raw" "$corpus/zero.raw" >"$corpus/mixed.raw"
+truncate -s 393216 "$corpus/mixed.raw"
 for raw in "$corpus"/*.raw; do
   build/fleetcast-server pack "$raw" "${raw%.raw}.fcimg" --chunk-size 4K --label seed >/dev/null
   rm "$raw"
