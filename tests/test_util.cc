@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,7 +88,7 @@ bool Drain(int out_fd, int err_fd, std::chrono::steady_clock::time_point deadlin
 
 }  // namespace
 
-ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_seconds) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -104,20 +105,65 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_se
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
-  ProgramResult r;
+  out_fd_ = out_pipe[0];
+  err_fd_ = err_pipe[0];
   if (rc != 0) throw std::runtime_error("cannot run " + argv[0]);
+  pid_ = pid;
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void ChildProcess::Signal(int signal) const { ::kill(pid_, signal); }
+
+ProgramResult ChildProcess::Wait(double timeout_seconds) {
+  ProgramResult r;
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  if (!Drain(out_pipe[0], err_pipe[0], deadline, &r)) {
-    ::kill(pid, SIGKILL);
+  if (!Drain(out_fd_, err_fd_, deadline, &r)) {
+    ::kill(pid_, SIGKILL);
     r.timed_out = true;
   }
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_seconds) {
+  return ChildProcess(argv).Wait(timeout_seconds);
+}
+
+std::string WaitForFile(const std::string& folder, const std::string& prefix,
+                        double timeout_seconds) {
+  const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ::inotify_add_watch(fd, folder.c_str(), IN_CREATE | IN_MOVED_TO);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  std::string found;
+  for (;;) {
+    // Look after the watch is set, so a file made just before is not missed.
+    for (const std::string& name : ListDir(folder)) {
+      if (name.rfind(prefix, 0) == 0) found = folder + "/" + name;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!found.empty() || left.count() <= 0) break;
+    pollfd p = {fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));
+    char buf[4096];
+    while (::read(fd, buf, sizeof(buf)) > 0) {
+    }
+  }
+  ::close(fd);
+  return found;
 }
 
 }  // namespace fleetcast::testing

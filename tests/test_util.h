@@ -39,9 +39,32 @@ struct ProgramResult {
   bool timed_out = false;
 };
 
-/// Runs argv[0] with argv, waiting at most timeout_seconds for it to exit; a
-/// program still running then is killed and reported as timed out.
+/// A program started with its stdout and stderr captured through pipes.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();  // kills and reaps the child if Wait was not called
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  void Signal(int signal) const;
+  /// Waits at most timeout_seconds for exit, collecting output; a program
+  /// still running then is killed and reported as timed out.
+  ProgramResult Wait(double timeout_seconds);
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+};
+
+/// Runs argv[0] with argv: ChildProcess(argv).Wait(timeout_seconds).
 ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_seconds = 120);
+
+/// Waits at most timeout_seconds for a file whose name starts with prefix to
+/// appear in folder (inotify, no polling); returns its path, or "" on timeout.
+std::string WaitForFile(const std::string& folder, const std::string& prefix,
+                        double timeout_seconds);
 
 }  // namespace fleetcast::testing
 

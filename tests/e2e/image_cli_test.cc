@@ -2,6 +2,7 @@
 // pack, info, verify and unpack, and one test per kind of bad input, each
 // asserting the exact error line and exit code.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -226,6 +227,44 @@ TEST_F(ImageCliTest, UsageErrorsAreOneLineWithExitTwo) {
   EXPECT_EQ(r.err,
             "fleetcast-server: error: --level 40: not a zstd level; use 1..22 or a "
             "negative fast level\n");
+}
+
+// A slow pack (level 19, one thread) gives time to interrupt it mid-way.
+class InterruptedPackTest : public ImageCliTest {
+ protected:
+  void SetUp() override {
+    ImageCliTest::SetUp();
+    raw_ = testing::SampleDisk(48 * 1024 * 1024, kChunk, 0);
+    testing::WriteFileBytes(src_, raw_);
+  }
+  std::vector<std::string> SlowPack() const {
+    return {FLEETCAST_SERVER_BIN, "pack", src_, img_, "--level", "19", "--threads", "1"};
+  }
+};
+
+TEST_F(InterruptedPackTest, CtrlCLeavesNoFile) {
+  testing::ChildProcess pack(SlowPack());
+  ASSERT_NE(testing::WaitForFile(dir_.path(), "disk.fcimg.partial-", 60), "");
+  pack.Signal(SIGINT);
+  ProgramResult r = pack.Wait(120);
+  ExpectError(r, img_ + ": pack interrupted");
+  EXPECT_EQ(testing::ListDir(dir_.path()), std::vector<std::string>{"disk.raw"});
+}
+
+TEST_F(InterruptedPackTest, KilledPackLeavesNothingThatLooksValid) {
+  testing::ChildProcess pack(SlowPack());
+  const std::string partial = testing::WaitForFile(dir_.path(), "disk.fcimg.partial-", 60);
+  ASSERT_NE(partial, "");
+  pack.Signal(SIGKILL);
+  pack.Wait(60);
+  EXPECT_FALSE(testing::FileExists(img_));
+  // Killed before its first chunk, or after: either way the header is not there.
+  ProgramResult info = Server({"info", partial});
+  EXPECT_EQ(info.exit_code, 1);
+  const std::string prefix = "fleetcast-server: error: " + partial + ": ";
+  EXPECT_TRUE(info.err == prefix + "truncated: 0 bytes, but an .fcimg header is 64\n" ||
+              info.err == prefix + "not an .fcimg image (bad magic)\n")
+      << info.err;
 }
 
 TEST(ClientCli, AnswersVersion) {
