@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "core/image_format.h"
@@ -89,6 +90,18 @@ TEST_F(ImageCliTest, PackIsDeterministic) {
       {"pack", src_, dir_ / "b.fcimg", "--chunk-size", "64K", "--label", "cli", "--threads", "1"});
   ASSERT_EQ(again.exit_code, 0);
   EXPECT_EQ(testing::ReadFileBytes(dir_ / "b.fcimg"), testing::ReadFileBytes(img_));
+}
+
+TEST_F(ImageCliTest, ProgressLineShowsBytesRateRatioAndEta) {
+  ::setenv("FLEETCAST_PROGRESS", "always", 1);
+  ProgramResult r = Server({"pack", src_, img_, "--chunk-size", "64K"});
+  ::unsetenv("FLEETCAST_PROGRESS");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The final redraw: all bytes done, then the line ends.
+  const std::string last = r.err.substr(r.err.rfind('\r') + 1);
+  EXPECT_EQ(last.rfind("\033[Kpack    1.5 MiB/1.5 MiB  100%  ", 0), 0u) << last;
+  EXPECT_NE(last.find(" MB/s  ratio "), std::string::npos) << last;
+  EXPECT_NE(last.find("  ETA 0:00\n"), std::string::npos) << last;
 }
 
 TEST_F(ImageCliTest, UnpackedImageIsSparseWhereChunksAreZero) {
@@ -205,10 +218,14 @@ TEST_F(ImageCliTest, OutputFolderNotWritable) {
   ASSERT_EQ(::mkdir(ro.c_str(), 0555), 0);
   std::vector<std::string> args = {FLEETCAST_SERVER_BIN, "pack", src_, ro + "/x.fcimg"};
   if (::geteuid() == 0) {
-    // Root ignores folder modes: run as nobody, which may read the source.
+    // Root ignores folder modes: run as nobody a copy of the binary that
+    // nobody can reach (the build tree may be in a private folder).
+    const std::string bin = dir_ / "fleetcast-server";
+    std::filesystem::copy_file(FLEETCAST_SERVER_BIN, bin);
     ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
     ASSERT_EQ(::chmod(src_.c_str(), 0644), 0);
-    args.insert(args.begin(), {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+    args = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "pack",
+            src_,      ro + "/x.fcimg"};
   }
   ExpectError(testing::RunProgram(args),
               ro + ": folder is not writable (Permission denied); choose a writable folder");
