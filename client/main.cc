@@ -13,13 +13,7 @@ constexpr const char* kVersion = "0.1.0";
 int Body(int argc, char** argv) {
   CLI::App app{"fleetcast-client: multicast disk-image deployment, node side"};
   app.set_version_flag("--version", kVersion);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fprintf(stderr, "%s: error: %s; see %s --help\n", kProgram, e.what(), kProgram);
-    return fleetcast::kExitUsage;
-  }
+  if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
   std::fputs(app.help().c_str(), stdout);
   return fleetcast::kExitOk;
 }

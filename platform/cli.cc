@@ -13,6 +13,19 @@ int ReportError(const std::string& program, const Status& status) {
   return kExitFailure;
 }
 
+std::optional<int> ParseCommandLine(const std::string& program, CLI::App& app, int argc,
+                                    char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s: error: %s; see %s --help\n", program.c_str(), e.what(),
+                 program.c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
 int RunMain(const std::string& program, const std::function<int()>& body) {
   try {
     auto logger = spdlog::stderr_color_mt(program);

@@ -4,7 +4,9 @@
 #ifndef FLEETCAST_PLATFORM_CLI_H_
 #define FLEETCAST_PLATFORM_CLI_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -18,6 +20,12 @@ constexpr int kExitUsage = 2;    // the command line is wrong
 
 /// Prints "<program>: error: <message>" on stderr; returns kExitFailure.
 int ReportError(const std::string& program, const Status& status);
+
+/// Parses argv into app. Returns an exit code when the program should stop
+/// now: 0 after --help or --version, kExitUsage after printing one line
+/// "<program>: error: <what>; see <program> --help".
+std::optional<int> ParseCommandLine(const std::string& program, CLI::App& app, int argc,
+                                    char** argv);
 
 /// Runs a program's body with logging set up; an exception that escapes
 /// (out of memory, a bug) becomes one error line instead of a stack trace.

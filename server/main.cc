@@ -46,13 +46,7 @@ int Body(int argc, char** argv) {
   unpack_cmd->add_option("OUT", out, "raw image file or block device to write")->required();
   unpack_cmd->add_option("--threads", threads, "threads (0: one per core)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fprintf(stderr, "%s: error: %s; see %s --help\n", kProgram, e.what(), kProgram);
-    return fleetcast::kExitUsage;
-  }
+  if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
   pack.chunk_size = chunk_size > UINT32_MAX ? 0 : static_cast<uint32_t>(chunk_size);
 
   fleetcast::InstallInterruptHandler();
