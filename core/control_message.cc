@@ -1,0 +1,161 @@
+#include "core/control_message.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fleetcast::control {
+
+namespace {
+
+using nlohmann::json;
+
+json ToJson(const Hello& m) {
+  return {{"type", "hello"}, {"node", m.node}, {"version", m.version}};
+}
+json ToJson(const Session& m) {
+  return {{"type", "session"},
+          {"session", m.session},
+          {"group", m.group},
+          {"port", m.port},
+          {"shard_size", m.shard_size},
+          {"max_data_shards", m.max_data_shards},
+          {"manifest", json::binary(m.manifest)}};
+}
+json ToJson(const Report& m) {
+  std::vector<uint32_t> flat;
+  flat.reserve(m.needs.size() * 3);
+  for (const BlockNeed& n : m.needs) {
+    flat.insert(flat.end(), {n.chunk, n.block, n.missing});
+  }
+  return {{"type", "report"},
+          {"pass", m.pass},
+          {"needs", flat},
+          {"chunks_done", m.chunks_done},
+          {"datagrams", m.datagrams},
+          {"rejected", m.rejected}};
+}
+json ToJson(const PassEnd& m) { return {{"type", "pass_end"}, {"pass", m.pass}}; }
+json ToJson(const Done& m) { return {{"type", "done"}, {"digest", m.digest}}; }
+json ToJson(const Error& m) { return {{"type", "error"}, {"message", m.message}}; }
+json ToJson(const Release& m) { return {{"type", "release"}, {"action", m.action}}; }
+
+// Reads a field of the right type, or records which one was wrong.
+class Fields {
+ public:
+  explicit Fields(const json& j) : j_(j) {}
+
+  template <typename T>
+  T Unsigned(const char* key) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || !it->is_number_unsigned() || it->get<uint64_t>() > T(~T{0})) {
+      Fail(key);
+      return T{};
+    }
+    return static_cast<T>(it->get<uint64_t>());
+  }
+  std::string String(const char* key) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || !it->is_string()) {
+      Fail(key);
+      return {};
+    }
+    return it->get<std::string>();
+  }
+  Bytes Binary(const char* key) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || !it->is_binary()) {
+      Fail(key);
+      return {};
+    }
+    return it->get_binary();
+  }
+  std::vector<BlockNeed> Needs(const char* key) {
+    const auto it = j_.find(key);
+    std::vector<BlockNeed> needs;
+    if (it == j_.end() || !it->is_array() || it->size() % 3 != 0) {
+      Fail(key);
+      return needs;
+    }
+    for (size_t i = 0; i < it->size(); i += 3) {
+      const json& c = (*it)[i];
+      const json& b = (*it)[i + 1];
+      const json& m = (*it)[i + 2];
+      if (!c.is_number_unsigned() || !b.is_number_unsigned() || !m.is_number_unsigned() ||
+          c.get<uint64_t>() > UINT32_MAX || b.get<uint64_t>() > UINT16_MAX ||
+          m.get<uint64_t>() > UINT16_MAX) {
+        Fail(key);
+        return {};
+      }
+      needs.push_back({static_cast<uint32_t>(c.get<uint64_t>()),
+                       static_cast<uint16_t>(b.get<uint64_t>()),
+                       static_cast<uint16_t>(m.get<uint64_t>())});
+    }
+    return needs;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  void Fail(const char* key) {
+    if (status_.ok())
+      status_ = Status::Corruption(std::string("control message: bad field '") + key + "'");
+  }
+
+  const json& j_;
+  Status status_;
+};
+
+Result<Message> FromJson(const json& j) {
+  Fields f(j);
+  const std::string type = f.String("type");
+  Message m;
+  if (type == "hello") {
+    m = Hello{f.String("node"), f.Unsigned<uint32_t>("version")};
+  } else if (type == "session") {
+    m = Session{f.Unsigned<uint32_t>("session"),
+                f.String("group"),
+                f.Unsigned<uint16_t>("port"),
+                f.Unsigned<uint32_t>("shard_size"),
+                f.Unsigned<uint32_t>("max_data_shards"),
+                f.Binary("manifest")};
+  } else if (type == "report") {
+    m = Report{f.Unsigned<uint32_t>("pass"), f.Needs("needs"), f.Unsigned<uint64_t>("chunks_done"),
+               f.Unsigned<uint64_t>("datagrams"), f.Unsigned<uint64_t>("rejected")};
+  } else if (type == "pass_end") {
+    m = PassEnd{f.Unsigned<uint32_t>("pass")};
+  } else if (type == "done") {
+    m = Done{f.String("digest")};
+  } else if (type == "error") {
+    m = Error{f.String("message")};
+  } else if (type == "release") {
+    m = Release{f.String("action")};
+  } else if (f.status().ok()) {
+    return Status::Corruption("control message: unknown type '" + type + "'");
+  }
+  if (!f.status().ok()) return f.status();
+  return m;
+}
+
+}  // namespace
+
+void AppendFrame(const Message& m, Bytes* out) {
+  const json j = std::visit([](const auto& v) { return ToJson(v); }, m);
+  const Bytes body = json::to_cbor(j);
+  PutFixed32(out, static_cast<uint32_t>(body.size()));
+  PutBytes(out, body);
+}
+
+Result<Message> DecodeBody(ByteView body) {
+  const json j = json::from_cbor(body.begin(), body.end(), /*strict=*/true,
+                                 /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Corruption("control message: not a CBOR map");
+  }
+  return FromJson(j);
+}
+
+std::string TypeName(const Message& m) {
+  static const char* const kNames[] = {"hello", "session", "report", "pass_end",
+                                       "done",  "error",   "release"};
+  return kNames[m.index()];
+}
+
+}  // namespace fleetcast::control

@@ -1,0 +1,86 @@
+// Control-plane messages between a client and the server, over one TCP
+// connection per client. Each message is a CBOR map (nlohmann-json) with a
+// "type" key, framed by a fixed32 length; docs/protocol.md lists the fields.
+#ifndef FLEETCAST_CORE_CONTROL_MESSAGE_H_
+#define FLEETCAST_CORE_CONTROL_MESSAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/coding.h"
+#include "core/status.h"
+
+namespace fleetcast::control {
+
+constexpr uint32_t kProtocolVersion = 1;
+/// Largest body accepted; a manifest of 2^24 chunks fits.
+constexpr uint32_t kMaxMessageLength = 1u << 30;
+constexpr size_t kFrameHeaderLength = 4;
+
+/// Client -> server, first: who the node is.
+struct Hello {
+  std::string node;  // MAC of the receiving interface, or a name given by option
+  uint32_t version = kProtocolVersion;
+};
+
+/// Server -> client: everything needed to join the stream.
+struct Session {
+  uint32_t session = 0;
+  std::string group;
+  uint16_t port = 0;
+  uint32_t shard_size = 0;
+  uint32_t max_data_shards = 0;
+  Bytes manifest;  // the image's manifest bytes (core/image_format.h)
+};
+
+/// How many shards a client still needs in one FEC block.
+struct BlockNeed {
+  uint32_t chunk = 0;
+  uint16_t block = 0;
+  uint16_t missing = 0;
+  bool operator==(const BlockNeed&) const = default;
+};
+
+/// Client -> server after a pass ends: what it still needs.
+struct Report {
+  uint32_t pass = 0;
+  std::vector<BlockNeed> needs;  // empty: every chunk is written
+  uint64_t chunks_done = 0;
+  uint64_t datagrams = 0;  // shard datagrams accepted this pass
+  uint64_t rejected = 0;   // garbage or foreign datagrams, since start
+};
+
+/// Server -> clients: pass `pass` is over; report.
+struct PassEnd {
+  uint32_t pass = 0;
+};
+
+/// Client -> server: the disk is written and re-read; its image digest.
+struct Done {
+  std::string digest;  // 32 hex digits
+};
+
+/// Either way: a fatal problem, one line.
+struct Error {
+  std::string message;
+};
+
+/// Server -> client: the deployment is over for this node.
+struct Release {
+  std::string action;  // "exit", "reboot", "poweroff"
+};
+
+using Message = std::variant<Hello, Session, Report, PassEnd, Done, Error, Release>;
+
+/// Appends the length-prefixed CBOR frame of m.
+void AppendFrame(const Message& m, Bytes* out);
+/// Decodes one frame body (without its length prefix).
+Result<Message> DecodeBody(ByteView body);
+/// The type name of a message, for logs: "hello", "report", ...
+std::string TypeName(const Message& m);
+
+}  // namespace fleetcast::control
+
+#endif  // FLEETCAST_CORE_CONTROL_MESSAGE_H_

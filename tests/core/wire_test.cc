@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/control_message.h"
+#include "core/wire_format.h"
+
+namespace fleetcast {
+namespace {
+
+using wire::DatagramHeader;
+
+TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
+  DatagramHeader h;
+  h.session = 0x11223344;
+  h.chunk = 0x0a0b0c0d;
+  h.block = 0x0102;
+  h.shard = 70;
+  h.k = 64;
+  h.pass = 3;
+  h.length = 4;
+  Bytes d(DatagramHeader::kEncodedLength + 4, 0xee);
+  h.EncodeTo(d.data());
+  // clang-format off
+  const Bytes want = {'F', 'C', 1, 1,
+                      0x44, 0x33, 0x22, 0x11,   // session
+                      0x0d, 0x0c, 0x0b, 0x0a,   // chunk
+                      0x02, 0x01,               // block
+                      70, 64,                   // shard, k
+                      3, 0, 0, 0,               // pass
+                      4, 0, 0, 0,               // length, reserved
+                      0xee, 0xee, 0xee, 0xee};  // payload
+  // clang-format on
+  EXPECT_EQ(d, want);
+  EXPECT_EQ(DatagramHeader::DecodeFrom(d).value(), h);
+}
+
+TEST(DatagramHeader, RejectsGarbage) {
+  DatagramHeader h;
+  Bytes d(DatagramHeader::kEncodedLength);
+  h.EncodeTo(d.data());
+  for (size_t n = 0; n < d.size(); ++n) {
+    EXPECT_FALSE(DatagramHeader::DecodeFrom(ByteView(d).first(n)).ok()) << n;
+  }
+  Bytes bad = d;
+  bad[0] = 'X';
+  EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(), "datagram: bad magic");
+  bad = d;
+  bad[2] = 9;
+  EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(), "datagram: version 9");
+  bad = d;
+  bad[3] = 7;
+  EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(), "datagram: unknown type 7");
+  bad = d;
+  bad.push_back(1);
+  EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(),
+            "datagram: length 0 but 1 payload bytes");
+}
+
+TEST(DatagramHeader, ShardSizeForStandardMtu) { EXPECT_EQ(wire::ShardSizeForMtu(1500), 1448u); }
+
+control::Message RoundTrip(const control::Message& m) {
+  Bytes frame;
+  control::AppendFrame(m, &frame);
+  EXPECT_EQ(DecodeFixed32(frame.data()), frame.size() - control::kFrameHeaderLength);
+  Result<control::Message> back =
+      control::DecodeBody(ByteView(frame).subspan(control::kFrameHeaderLength));
+  EXPECT_TRUE(back.ok()) << back.status().ToString();
+  return back.ok() ? *back : control::Message{};
+}
+
+TEST(ControlMessage, EveryTypeRoundTrips) {
+  auto hello = std::get<control::Hello>(RoundTrip(control::Hello{"52:54:00:12:34:56", 1}));
+  EXPECT_EQ(hello.node, "52:54:00:12:34:56");
+  auto session = std::get<control::Session>(
+      RoundTrip(control::Session{7, "239.1.2.3", 9000, 1448, 64, Bytes{1, 2, 3}}));
+  EXPECT_EQ(session.group, "239.1.2.3");
+  EXPECT_EQ(session.manifest, (Bytes{1, 2, 3}));
+  EXPECT_EQ(session.max_data_shards, 64u);
+  auto report = std::get<control::Report>(
+      RoundTrip(control::Report{4, {{1, 2, 3}, {70000, 9, 64}}, 12, 3400, 5}));
+  EXPECT_EQ(report.needs, (std::vector<control::BlockNeed>{{1, 2, 3}, {70000, 9, 64}}));
+  EXPECT_EQ(report.rejected, 5u);
+  EXPECT_EQ(std::get<control::PassEnd>(RoundTrip(control::PassEnd{9})).pass, 9u);
+  EXPECT_EQ(std::get<control::Done>(RoundTrip(control::Done{"ab"})).digest, "ab");
+  EXPECT_EQ(std::get<control::Error>(RoundTrip(control::Error{"no"})).message, "no");
+  EXPECT_EQ(std::get<control::Release>(RoundTrip(control::Release{"exit"})).action, "exit");
+  EXPECT_EQ(control::TypeName(control::PassEnd{}), "pass_end");
+}
+
+TEST(ControlMessage, RejectsBadBodies) {
+  EXPECT_EQ(control::DecodeBody(Bytes{0xff, 0x00}).status().message(),
+            "control message: not a CBOR map");
+  const Bytes body = nlohmann::json::to_cbor({{"type", "pass_end"}, {"pass", -1}});
+  EXPECT_EQ(control::DecodeBody(body).status().message(), "control message: bad field 'pass'");
+  const Bytes unknown = nlohmann::json::to_cbor({{"type", "warp"}});
+  EXPECT_EQ(control::DecodeBody(unknown).status().message(),
+            "control message: unknown type 'warp'");
+}
+
+}  // namespace
+}  // namespace fleetcast
