@@ -1,0 +1,107 @@
+#include "core/repair_planner.h"
+
+#include <algorithm>
+
+namespace fleetcast {
+
+RepairPlanner::RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards)
+    : table_(&table) {
+  const std::vector<ChunkEntry>& entries = table.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    layouts_.emplace_back(entries[i].stored_size, shard_size, max_data_shards);
+    cursors_.emplace_back(layouts_.back().block_count(), 0);
+    entry_of_chunk_[entries[i].index] = i;
+  }
+}
+
+void RepairPlanner::AddClient(const std::string& id) { clients_[id] = Client{}; }
+
+void RepairPlanner::RemoveClient(const std::string& id) { clients_.erase(id); }
+
+void RepairPlanner::Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
+                           uint64_t received) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  c.needs_all = false;
+  c.needs.clear();
+  for (const control::BlockNeed& n : needs) {
+    auto e = entry_of_chunk_.find(n.chunk);
+    if (e == entry_of_chunk_.end() || n.block >= layouts_[e->second].block_count()) continue;
+    const uint16_t k = static_cast<uint16_t>(layouts_[e->second].block(n.block).data_shards);
+    if (n.missing > 0) c.needs[{n.chunk, n.block}] = std::min(n.missing, k);
+  }
+  if (c.full_pass && last_pass_size_ > 0) {
+    c.share = std::min(1.0, static_cast<double>(received) / static_cast<double>(last_pass_size_));
+  }
+  ClassifySlow();
+}
+
+void RepairPlanner::ClassifySlow() {
+  std::vector<double> shares;
+  for (const auto& [id, c] : clients_) {
+    if (c.full_pass) shares.push_back(c.share);
+  }
+  if (shares.size() < 2) return;  // slow is relative to the others
+  std::sort(shares.begin(), shares.end());
+  const double median = shares[shares.size() / 2];
+  for (auto& [id, c] : clients_) {
+    if (c.full_pass) c.slow = c.share < kSlowFraction * median;
+  }
+}
+
+bool RepairPlanner::IsSlow(const std::string& id) const {
+  auto it = clients_.find(id);
+  return it != clients_.end() && it->second.slow;
+}
+
+bool RepairPlanner::Finished() const {
+  return std::all_of(clients_.begin(), clients_.end(), [](const auto& kv) {
+    return !kv.second.needs_all && kv.second.needs.empty();
+  });
+}
+
+uint16_t RepairPlanner::Missing(const Client& c, size_t entry, uint16_t block) const {
+  const uint16_t k = static_cast<uint16_t>(layouts_[entry].block(block).data_shards);
+  if (c.needs_all) return k;
+  auto it = c.needs.find({table_->entries()[entry].index, block});
+  return it == c.needs.end() ? 0 : it->second;
+}
+
+std::vector<ShardRef> RepairPlanner::PlanPass() {
+  // Fast clients first; the slow ones only when no fast one needs anything.
+  bool fast_need = false;
+  for (const auto& [id, c] : clients_) {
+    if (!c.slow && (c.needs_all || !c.needs.empty())) fast_need = true;
+  }
+  catch_up_ = !fast_need;
+  std::vector<ShardRef> pass;
+  for (size_t e = 0; e < layouts_.size(); ++e) {
+    for (uint16_t b = 0; b < layouts_[e].block_count(); ++b) {
+      uint16_t want = 0;
+      for (const auto& [id, c] : clients_) {
+        if (c.slow == catch_up_) want = std::max(want, Missing(c, e, b));
+      }
+      const uint32_t k = layouts_[e].block(b).data_shards;
+      for (uint16_t i = 0; i < want; ++i) {
+        const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
+        pass.push_back(
+            {table_->entries()[e].index, b, static_cast<uint8_t>(shard), static_cast<uint8_t>(k)});
+      }
+    }
+  }
+  // A share is only measured on a pass planned for that client's needs.
+  for (auto& [id, c] : clients_) c.full_pass = c.slow == catch_up_;
+  last_pass_size_ = pass.size();
+  return pass;
+}
+
+double RepairPlanner::SlowestShare() const {
+  double least = 1.0;
+  for (const auto& [id, c] : clients_) {
+    if (c.slow) least = std::min(least, std::max(c.share, 0.01));
+  }
+  return least;
+}
+
+}  // namespace fleetcast

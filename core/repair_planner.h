@@ -1,0 +1,93 @@
+// RepairPlanner: the server's plan of what to multicast in each pass.
+//
+// Every FEC block has a send cursor that walks its shard indices: data shards
+// first, then parity rows k, k+1, ... (fresh parity each time), wrapping at
+// 255. A pass sends, for every block, as many shards as the neediest client
+// still misses there, so one parity shard repairs a different loss at every
+// client and repair grows with the loss rate, not with the number of clients.
+// A client that joins late simply needs whole blocks.
+//
+// A client that received far less of a pass than the others (a slow link)
+// is marked slow: the others' needs drive the next passes at full speed, and
+// the slow clients are served in a catch-up pass once the others are done.
+// Pure logic; one thread.
+#ifndef FLEETCAST_CORE_REPAIR_PLANNER_H_
+#define FLEETCAST_CORE_REPAIR_PLANNER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/chunk_table.h"
+#include "core/control_message.h"
+#include "core/fec_layout.h"
+
+namespace fleetcast {
+
+/// One datagram to send: shard `shard` of block `block` of chunk `chunk`.
+struct ShardRef {
+  uint32_t chunk = 0;
+  uint16_t block = 0;
+  uint8_t shard = 0;
+  uint8_t k = 0;
+  bool operator==(const ShardRef&) const = default;
+};
+
+class RepairPlanner {
+ public:
+  /// A client whose pass share is below this fraction of the median is slow.
+  static constexpr double kSlowFraction = 0.5;
+
+  RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards);
+
+  const std::vector<fec::ChunkLayout>& layouts() const { return layouts_; }
+  /// Layout of stored entry i (in table order).
+  const fec::ChunkLayout& layout(size_t entry) const { return layouts_[entry]; }
+
+  /// A client joins needing every block. Joining again resets its needs.
+  void AddClient(const std::string& id);
+  void RemoveClient(const std::string& id);
+  /// A client's report after a pass: its needs, and how many of the pass's
+  /// shard datagrams it received (to tell slow clients).
+  void Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
+              uint64_t received);
+  bool HasClient(const std::string& id) const { return clients_.count(id) != 0; }
+  bool IsSlow(const std::string& id) const;
+
+  /// True when no client needs anything.
+  bool Finished() const;
+  /// The shards of the next pass, in chunk order. Empty when Finished().
+  std::vector<ShardRef> PlanPass();
+  /// Shards sent in the last planned pass.
+  uint64_t last_pass_size() const { return last_pass_size_; }
+  /// True if the last planned pass serves only slow clients.
+  bool catch_up() const { return catch_up_; }
+  /// The least share of a pass any slow client received, in (0, 1]: a
+  /// catch-up pass should run at about this fraction of the rate.
+  double SlowestShare() const;
+
+ private:
+  struct Client {
+    bool needs_all = true;  // before its first report
+    std::map<std::pair<uint32_t, uint16_t>, uint16_t> needs;
+    bool full_pass = false;  // present for the whole last pass
+    double share = 1.0;      // of the last pass it was present for
+    bool slow = false;
+  };
+
+  uint16_t Missing(const Client& c, size_t entry, uint16_t block) const;
+  void ClassifySlow();
+
+  const ChunkTable* table_;
+  std::vector<fec::ChunkLayout> layouts_;
+  std::vector<std::vector<uint32_t>> cursors_;  // [entry][block]
+  std::map<uint32_t, size_t> entry_of_chunk_;
+  std::map<std::string, Client> clients_;
+  uint64_t last_pass_size_ = 0;
+  bool catch_up_ = false;
+};
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_CORE_REPAIR_PLANNER_H_

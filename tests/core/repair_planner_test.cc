@@ -1,0 +1,103 @@
+#include "core/repair_planner.h"
+
+#include <gtest/gtest.h>
+
+namespace fleetcast {
+namespace {
+
+// Two stored chunks: chunk 0 of 10 shards (one block), chunk 3 of 150
+// shards (three blocks of 50) at shard size 100 and k <= 64.
+class RepairPlannerTest : public ::testing::Test {
+ protected:
+  RepairPlannerTest()
+      : table_(ChunkTable::Make(4 * 65536, 65536, {{0, 1000, 4096, 1, {}}, {3, 15000, 5096, 2, {}}})
+                   .value()),
+        planner_(table_, 100, 64) {}
+
+  static size_t Count(const std::vector<ShardRef>& pass, uint32_t chunk, uint16_t block) {
+    return std::count_if(pass.begin(), pass.end(),
+                         [&](const ShardRef& s) { return s.chunk == chunk && s.block == block; });
+  }
+
+  ChunkTable table_;
+  RepairPlanner planner_;
+};
+
+TEST_F(RepairPlannerTest, FirstPassSendsEveryDataShardOnce) {
+  planner_.AddClient("a");
+  planner_.AddClient("b");
+  const std::vector<ShardRef> pass = planner_.PlanPass();
+  ASSERT_EQ(pass.size(), 160u);
+  EXPECT_EQ(pass[0], (ShardRef{0, 0, 0, 10}));
+  EXPECT_EQ(pass[9], (ShardRef{0, 0, 9, 10}));
+  EXPECT_EQ(pass[10], (ShardRef{3, 0, 0, 50}));
+  EXPECT_EQ(pass[159], (ShardRef{3, 2, 49, 50}));
+  EXPECT_FALSE(planner_.Finished());
+}
+
+TEST_F(RepairPlannerTest, RepairSendsFreshParityForTheNeediestClient) {
+  planner_.AddClient("a");
+  planner_.AddClient("b");
+  planner_.PlanPass();
+  planner_.Report("a", {{3, 1, 2}}, 158);
+  planner_.Report("b", {{3, 1, 3}, {0, 0, 1}}, 156);
+  const std::vector<ShardRef> pass = planner_.PlanPass();
+  ASSERT_EQ(pass.size(), 4u);
+  EXPECT_EQ(pass[0], (ShardRef{0, 0, 10, 10}));  // first parity row of chunk 0
+  EXPECT_EQ(pass[1], (ShardRef{3, 1, 50, 50}));
+  EXPECT_EQ(pass[3], (ShardRef{3, 1, 52, 50}));
+  // Next time, parity not sent before.
+  planner_.Report("a", {{3, 1, 1}}, 4);
+  planner_.Report("b", {}, 4);
+  EXPECT_EQ(planner_.PlanPass(), (std::vector<ShardRef>{{3, 1, 53, 50}}));
+  planner_.Report("a", {}, 1);
+  EXPECT_TRUE(planner_.Finished());
+  EXPECT_TRUE(planner_.PlanPass().empty());
+}
+
+TEST_F(RepairPlannerTest, LateJoinerNeedsWholeBlocks) {
+  planner_.AddClient("a");
+  planner_.PlanPass();
+  planner_.Report("a", {}, 160);
+  EXPECT_TRUE(planner_.Finished());
+  planner_.AddClient("late");
+  EXPECT_FALSE(planner_.Finished());
+  const std::vector<ShardRef> pass = planner_.PlanPass();
+  EXPECT_EQ(pass.size(), 160u);
+  EXPECT_EQ(pass[0].shard, 10);  // fresh rows: the data rows were sent before
+}
+
+TEST_F(RepairPlannerTest, SlowClientIsServedInACatchUpPass) {
+  for (const char* id : {"a", "b", "c", "slow"}) planner_.AddClient(id);
+  planner_.PlanPass();
+  planner_.Report("a", {{0, 0, 1}}, 159);
+  planner_.Report("b", {}, 160);
+  planner_.Report("c", {}, 160);
+  planner_.Report("slow", {{0, 0, 9}, {3, 0, 45}, {3, 1, 45}, {3, 2, 45}}, 16);
+  EXPECT_TRUE(planner_.IsSlow("slow"));
+  EXPECT_FALSE(planner_.IsSlow("a"));
+  // The fast clients' repair does not carry the slow one's needs.
+  std::vector<ShardRef> pass = planner_.PlanPass();
+  EXPECT_FALSE(planner_.catch_up());
+  EXPECT_EQ(pass.size(), 1u);
+  planner_.Report("a", {}, 1);
+  planner_.Report("slow", {{0, 0, 9}, {3, 0, 45}, {3, 1, 45}, {3, 2, 45}}, 0);
+  pass = planner_.PlanPass();
+  EXPECT_TRUE(planner_.catch_up());
+  EXPECT_EQ(pass.size(), 144u);
+  EXPECT_EQ(Count(pass, 3, 2), 45u);
+  EXPECT_NEAR(planner_.SlowestShare(), 0.1, 0.001);
+}
+
+TEST_F(RepairPlannerTest, ReportsAboutUnknownChunksAreIgnored) {
+  planner_.AddClient("a");
+  planner_.PlanPass();
+  planner_.Report("a", {{1, 0, 5}, {3, 9, 5}, {0, 0, 200}}, 160);
+  const std::vector<ShardRef> pass = planner_.PlanPass();
+  EXPECT_EQ(pass.size(), 10u);  // capped at k of chunk 0's block
+  planner_.Report("nobody", {{0, 0, 1}}, 1);
+  EXPECT_FALSE(planner_.HasClient("nobody"));
+}
+
+}  // namespace
+}  // namespace fleetcast
