@@ -8,6 +8,7 @@
 #include "platform/interrupt.h"
 #include "server/image_commands.h"
 #include "server/packer.h"
+#include "server/serve.h"
 
 namespace {
 
@@ -46,6 +47,26 @@ int Body(int argc, char** argv) {
   unpack_cmd->add_option("OUT", out, "raw image file or block device to write")->required();
   unpack_cmd->add_option("--threads", threads, "threads (0: one per core)");
 
+  fleetcast::ServeOptions serve;
+  std::string rate = "1g";
+  unsigned max_wait = 60;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "multicast an image to every client");
+  serve_cmd->add_option("IMG", serve.image, "the .fcimg")->required();
+  serve_cmd->add_option("--interface", serve.interface, "interface to serve on")->required();
+  serve_cmd->add_option("--group", serve.group, "multicast group (239.0.0.0/8)")
+      ->capture_default_str();
+  serve_cmd->add_option("--port", serve.port, "TCP control and UDP data port")
+      ->capture_default_str();
+  serve_cmd->add_option("--rate", rate, "wire rate: 1g, 500m, unlimited")->capture_default_str();
+  serve_cmd->add_option("--min-clients", serve.min_clients, "start when this many joined")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-wait", max_wait, "or start this many seconds after the first")
+      ->capture_default_str();
+  serve_cmd->add_option("--mtu", serve.mtu, "datagram size on the wire")->capture_default_str();
+  serve_cmd->add_option("--ttl", serve.ttl, "multicast TTL")->capture_default_str();
+  serve_cmd->add_option("--on-release", serve.on_release, "exit, reboot or poweroff")
+      ->capture_default_str();
+
   if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
   pack.chunk_size = chunk_size > UINT32_MAX ? 0 : static_cast<uint32_t>(chunk_size);
 
@@ -55,6 +76,12 @@ int Body(int argc, char** argv) {
   if (*info_cmd) s = fleetcast::RunInfo(image, json);
   if (*verify_cmd) s = fleetcast::RunVerify(image, threads);
   if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
+  if (*serve_cmd) {
+    serve.max_wait = std::chrono::seconds(max_wait);
+    fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);
+    if (bits.ok()) serve.rate_bits = *bits;
+    s = bits.ok() ? fleetcast::RunServe(serve) : bits.status();
+  }
   return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);
 }
 

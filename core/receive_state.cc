@@ -1,0 +1,99 @@
+#include "core/receive_state.h"
+
+namespace fleetcast {
+
+ReceiveState::ReceiveState(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
+                           size_t max_assembling)
+    : table_(&table), max_assembling_(max_assembling) {
+  const std::vector<ChunkEntry>& entries = table.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    layouts_.emplace_back(entries[i].stored_size, shard_size, max_data_shards);
+    entry_of_chunk_[entries[i].index] = i;
+  }
+  phase_.assign(entries.size(), Phase::kNeeded);
+}
+
+ReceiveState::Outcome ReceiveState::Add(const wire::DatagramHeader& h, ByteView payload) {
+  auto e = entry_of_chunk_.find(h.chunk);
+  if (e == entry_of_chunk_.end()) return Outcome::kRejected;
+  const size_t entry = e->second;
+  const fec::ChunkLayout& layout = layouts_[entry];
+  if (h.block >= layout.block_count() || h.k != layout.block(h.block).data_shards ||
+      payload.size() > layout.shard_length()) {
+    return Outcome::kRejected;
+  }
+  if (phase_[entry] == Phase::kWriting || phase_[entry] == Phase::kDone) {
+    return Outcome::kDuplicate;
+  }
+  if (phase_[entry] == Phase::kNeeded) {
+    if (assembling_.size() >= max_assembling_) return Outcome::kDeferred;
+    Assembly a;
+    for (const fec::BlockSpan& b : layout.blocks()) {
+      a.blocks.emplace_back(b.data_shards, layout.shard_length());
+    }
+    assembling_.emplace(entry, std::move(a));
+    phase_[entry] = Phase::kAssembling;
+  }
+  Assembly& a = assembling_.at(entry);
+  fec::BlockAssembler& block = a.blocks[h.block];
+  if (!block.Add(h.shard, payload)) return Outcome::kDuplicate;
+  if (block.complete()) ++a.complete_blocks;
+  return a.complete_blocks == a.blocks.size() ? Outcome::kChunkReady : Outcome::kAccepted;
+}
+
+Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
+  const size_t entry = entry_of_chunk_.at(chunk);
+  auto it = assembling_.find(entry);
+  const fec::ChunkLayout& layout = layouts_[entry];
+  stored->resize(table_->entries()[entry].stored_size);
+  Status s;
+  for (uint32_t b = 0; b < layout.block_count() && s.ok(); ++b) {
+    const fec::BlockSpan& span = layout.block(b);
+    s = it->second.blocks[b].Decode(&generators_, stored->data() + span.offset, span.length);
+  }
+  assembling_.erase(it);
+  phase_[entry] = Phase::kWriting;
+  ++writing_;
+  if (!s.ok()) MarkFailed(chunk);
+  return s.Prefixed("chunk " + std::to_string(chunk));
+}
+
+void ReceiveState::MarkDone(uint32_t chunk) {
+  const size_t entry = entry_of_chunk_.at(chunk);
+  if (phase_[entry] == Phase::kDone) return;
+  if (phase_[entry] == Phase::kWriting) --writing_;
+  assembling_.erase(entry);
+  phase_[entry] = Phase::kDone;
+  ++done_;
+  done_bytes_ += table_->RawLength(chunk);
+}
+
+void ReceiveState::MarkFailed(uint32_t chunk) {
+  const size_t entry = entry_of_chunk_.at(chunk);
+  if (phase_[entry] != Phase::kWriting) return;
+  --writing_;
+  phase_[entry] = Phase::kNeeded;
+}
+
+void ReceiveState::ResetAssembly() {
+  for (const auto& [entry, a] : assembling_) phase_[entry] = Phase::kNeeded;
+  assembling_.clear();
+}
+
+std::vector<control::BlockNeed> ReceiveState::Needs() const {
+  std::vector<control::BlockNeed> needs;
+  for (size_t entry = 0; entry < phase_.size(); ++entry) {
+    if (phase_[entry] == Phase::kDone || phase_[entry] == Phase::kWriting) continue;
+    const uint32_t chunk = table_->entries()[entry].index;
+    const fec::ChunkLayout& layout = layouts_[entry];
+    auto it = assembling_.find(entry);
+    for (uint16_t b = 0; b < layout.block_count(); ++b) {
+      const uint32_t missing =
+          it == assembling_.end() ? layout.block(b).data_shards : it->second.blocks[b].missing();
+      if (missing > 0) needs.push_back({chunk, b, static_cast<uint16_t>(missing)});
+    }
+  }
+  return needs;
+}
+
+}  // namespace fleetcast

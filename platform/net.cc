@@ -1,0 +1,280 @@
+#include "platform/net.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <utility>
+
+namespace fleetcast {
+
+namespace {
+
+constexpr size_t kBatch = 64;
+constexpr size_t kMaxDatagram = 65536;
+constexpr int kSocketBuffer = 8 * 1024 * 1024;
+
+Status SocketError(const std::string& what) {
+  return Status::IOError(what + ": " + std::strerror(errno));
+}
+
+// Asks for big socket buffers; as root past net.core.*mem_max.
+void SetBuffer(int fd, int option, int force_option) {
+  const int size = kSocketBuffer;
+  if (::setsockopt(fd, SOL_SOCKET, force_option, &size, sizeof(size)) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, option, &size, sizeof(size));
+  }
+}
+
+}  // namespace
+
+Result<in_addr> InterfaceAddress(const std::string& name) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return SocketError("getifaddrs");
+  Result<in_addr> found = Status::NotFound(
+      "--interface " + name + ": no such interface with an IPv4 address; see `ip -4 addr`");
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET && name == i->ifa_name) {
+      found = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr;
+      break;
+    }
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+std::string InterfaceWithAddress(in_addr addr) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string name;
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET &&
+        reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == addr.s_addr) {
+      name = i->ifa_name;
+      break;
+    }
+  }
+  ::freeifaddrs(list);
+  return name;
+}
+
+std::string InterfaceMac(const std::string& name) {
+  std::ifstream f("/sys/class/net/" + name + "/address");
+  std::string mac;
+  std::getline(f, mac);
+  return mac;
+}
+
+std::string AddressText(in_addr addr) {
+  char buf[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, &addr, buf, sizeof(buf));
+  return buf;
+}
+
+bool ParseAddress(const std::string& text, in_addr* out) {
+  return ::inet_pton(AF_INET, text.c_str(), out) == 1;
+}
+
+Result<MulticastSender> MulticastSender::Open(in_addr interface_address, in_addr group,
+                                              uint16_t port, int ttl) {
+  MulticastSender s;
+  s.fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s.fd_ < 0) return SocketError("udp socket");
+  const unsigned char ttl_byte = static_cast<unsigned char>(ttl);
+  const unsigned char loop = 1;  // receivers on this host (tests, loopback) hear it too
+  if (::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_IF, &interface_address,
+                   sizeof(interface_address)) != 0 ||
+      ::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_TTL, &ttl_byte, sizeof(ttl_byte)) != 0 ||
+      ::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) != 0) {
+    return SocketError("multicast sender options");
+  }
+  SetBuffer(s.fd_, SO_SNDBUF, SO_SNDBUFFORCE);
+  s.dest_.sin_family = AF_INET;
+  s.dest_.sin_addr = group;
+  s.dest_.sin_port = htons(port);
+  return s;
+}
+
+MulticastSender::MulticastSender(MulticastSender&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), dest_(other.dest_) {}
+
+MulticastSender::~MulticastSender() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status MulticastSender::SendBatch(const std::vector<ByteView>& datagrams) {
+  std::vector<mmsghdr> msgs(datagrams.size());
+  std::vector<iovec> iovs(datagrams.size());
+  for (size_t i = 0; i < datagrams.size(); ++i) {
+    iovs[i] = {const_cast<uint8_t*>(datagrams[i].data()), datagrams[i].size()};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &dest_;
+    msgs[i].msg_hdr.msg_namelen = sizeof(dest_);
+  }
+  size_t sent = 0;
+  while (sent < msgs.size()) {
+    const int n = ::sendmmsg(fd_, msgs.data() + sent, static_cast<unsigned>(msgs.size() - sent), 0);
+    if (n < 0 && (errno == EINTR || errno == ENOBUFS)) continue;
+    if (n < 0) return SocketError("sendmmsg");
+    sent += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Result<MulticastReceiver> MulticastReceiver::Open(in_addr interface_address, in_addr group,
+                                                  uint16_t port) {
+  MulticastReceiver r;
+  r.fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (r.fd_ < 0) return SocketError("udp socket");
+  const int one = 1;
+  ::setsockopt(r.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  SetBuffer(r.fd_, SO_RCVBUF, SO_RCVBUFFORCE);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr = group;  // only this group's datagrams, not every one on the port
+  local.sin_port = htons(port);
+  if (::bind(r.fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    return SocketError("bind " + AddressText(group) + ":" + std::to_string(port));
+  }
+  ip_mreq join{};
+  join.imr_multiaddr = group;
+  join.imr_interface = interface_address;
+  if (::setsockopt(r.fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof(join)) != 0) {
+    return SocketError("join " + AddressText(group) + " on " + AddressText(interface_address));
+  }
+  r.buffers_.assign(kBatch, Bytes(kMaxDatagram));
+  return r;
+}
+
+MulticastReceiver::MulticastReceiver(MulticastReceiver&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), buffers_(std::move(other.buffers_)) {}
+
+MulticastReceiver::~MulticastReceiver() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::vector<ByteView>> MulticastReceiver::Receive(std::chrono::milliseconds wait) {
+  pollfd p = {fd_, POLLIN, 0};
+  const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
+  std::vector<ByteView> out;
+  if (ready <= 0) return out;
+  std::vector<mmsghdr> msgs(kBatch);
+  std::vector<iovec> iovs(kBatch);
+  for (size_t i = 0; i < kBatch; ++i) {
+    iovs[i] = {buffers_[i].data(), buffers_[i].size()};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const int n = ::recvmmsg(fd_, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return out;
+  if (n < 0) return SocketError("recvmmsg");
+  for (int i = 0; i < n; ++i) out.emplace_back(buffers_[i].data(), msgs[i].msg_len);
+  return out;
+}
+
+Result<ControlConnection> ControlConnection::Connect(const std::string& host, uint16_t port,
+                                                     std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string where = host + ":" + std::to_string(port);
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
+    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
+  }
+  ControlConnection c;
+  c.fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const int rc = ::connect(c.fd_, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  if (rc != 0 && errno != EINPROGRESS) return SocketError(where);
+  pollfd p = {c.fd_, POLLOUT, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+    return Status::IOError(where + ": no answer within " + std::to_string(timeout.count()) + " ms");
+  }
+  int err = 0;
+  socklen_t len = sizeof(err);
+  ::getsockopt(c.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) return Status::IOError(where + ": " + std::strerror(err));
+  ::fcntl(c.fd_, F_SETFL, ::fcntl(c.fd_, F_GETFL) & ~O_NONBLOCK);
+  const int one = 1;
+  ::setsockopt(c.fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return c;
+}
+
+ControlConnection::ControlConnection(ControlConnection&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), buffer_(std::move(other.buffer_)) {}
+
+ControlConnection& ControlConnection::operator=(ControlConnection&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    buffer_ = std::move(other.buffer_);
+  }
+  return *this;
+}
+
+ControlConnection::~ControlConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status ControlConnection::Send(const control::Message& m) {
+  Bytes frame;
+  control::AppendFrame(m, &frame);
+  size_t done = 0;
+  while (done < frame.size()) {
+    const ssize_t n = ::send(fd_, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return SocketError("control connection");
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Result<control::Message> ControlConnection::Receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (buffer_.size() >= control::kFrameHeaderLength) {
+      const uint32_t length = DecodeFixed32(buffer_.data());
+      if (length > control::kMaxMessageLength) {
+        return Status::Corruption("control message of " + std::to_string(length) + " bytes");
+      }
+      if (buffer_.size() >= control::kFrameHeaderLength + length) {
+        Result<control::Message> m =
+            control::DecodeBody(ByteView(buffer_).subspan(control::kFrameHeaderLength, length));
+        buffer_.erase(buffer_.begin(), buffer_.begin() + control::kFrameHeaderLength + length);
+        return m;
+      }
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p = {fd_, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+      return Status::NotFound("no control message");
+    }
+    uint8_t chunk[65536];
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IOError("the server closed the control connection");
+    buffer_.insert(buffer_.end(), chunk, chunk + n);
+  }
+}
+
+in_addr ControlConnection::local_address() const {
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
+  return local.sin_addr;
+}
+
+}  // namespace fleetcast

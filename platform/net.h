@@ -1,0 +1,92 @@
+// The network edge both programs share: interface lookup, the multicast UDP
+// sockets of the data plane (batched with sendmmsg/recvmmsg), and framed
+// control messages over a blocking TCP socket.
+#ifndef FLEETCAST_PLATFORM_NET_H_
+#define FLEETCAST_PLATFORM_NET_H_
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/coding.h"
+#include "core/control_message.h"
+#include "core/status.h"
+
+namespace fleetcast {
+
+/// The IPv4 address of interface `name`, e.g. "lo" -> 127.0.0.1.
+Result<in_addr> InterfaceAddress(const std::string& name);
+/// The name of the interface holding address `addr`, or "" if none.
+std::string InterfaceWithAddress(in_addr addr);
+/// "52:54:00:12:34:56" from /sys/class/net/<name>/address, or "".
+std::string InterfaceMac(const std::string& name);
+std::string AddressText(in_addr addr);
+/// Parses a dotted IPv4 address; false if it is not one.
+bool ParseAddress(const std::string& text, in_addr* out);
+
+/// Sends datagrams to one multicast group from one interface address.
+class MulticastSender {
+ public:
+  static Result<MulticastSender> Open(in_addr interface_address, in_addr group, uint16_t port,
+                                      int ttl);
+  MulticastSender(MulticastSender&& other) noexcept;
+  MulticastSender& operator=(MulticastSender&&) = delete;
+  ~MulticastSender();
+
+  /// Sends every datagram (blocking when the socket buffer is full).
+  Status SendBatch(const std::vector<ByteView>& datagrams);
+
+ private:
+  MulticastSender() = default;
+  int fd_ = -1;
+  sockaddr_in dest_{};
+};
+
+/// Receives datagrams of one group on one interface address.
+class MulticastReceiver {
+ public:
+  static Result<MulticastReceiver> Open(in_addr interface_address, in_addr group, uint16_t port);
+  MulticastReceiver(MulticastReceiver&& other) noexcept;
+  MulticastReceiver& operator=(MulticastReceiver&&) = delete;
+  ~MulticastReceiver();
+
+  /// Waits at most `wait` for datagrams, then returns those queued (up to a
+  /// batch). Each view points into this object's buffers, valid until the
+  /// next call.
+  Result<std::vector<ByteView>> Receive(std::chrono::milliseconds wait);
+
+ private:
+  MulticastReceiver() = default;
+  int fd_ = -1;
+  std::vector<Bytes> buffers_;
+};
+
+/// A blocking TCP connection carrying framed control messages.
+class ControlConnection {
+ public:
+  /// Connects to host:port within `timeout`.
+  static Result<ControlConnection> Connect(const std::string& host, uint16_t port,
+                                           std::chrono::milliseconds timeout);
+  ControlConnection(ControlConnection&& other) noexcept;
+  ControlConnection& operator=(ControlConnection&& other) noexcept;
+  ~ControlConnection();
+
+  Status Send(const control::Message& m);
+  /// Waits at most `timeout` for one message; Status kNotFound on timeout,
+  /// kIOError when the peer closed.
+  Result<control::Message> Receive(std::chrono::milliseconds timeout);
+  /// The local address of the connection: the interface that reaches the server.
+  in_addr local_address() const;
+
+ private:
+  ControlConnection() = default;
+  int fd_ = -1;
+  Bytes buffer_;
+};
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_PLATFORM_NET_H_

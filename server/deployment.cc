@@ -1,0 +1,139 @@
+#include "server/deployment.h"
+
+#include <spdlog/spdlog.h>
+
+namespace fleetcast {
+
+Deployment::Deployment(const image::Manifest& manifest, uint32_t shard_size,
+                       uint32_t max_data_shards)
+    : manifest_(manifest), planner_(manifest.table, shard_size, max_data_shards) {}
+
+void Deployment::Join(const std::string& node, Sender sender) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Client& c = clients_[node];
+  const bool again = c.view.node == node;
+  c.view.node = node;
+  c.view.connected = true;
+  c.view.done = false;
+  c.sender = std::move(sender);
+  c.reported = true;
+  planner_.AddClient(node);
+  spdlog::info("{} {} ({} connected)", node, again ? "rejoined" : "joined", clients_.size());
+  cv_.notify_all();
+}
+
+void Deployment::Leave(const std::string& node) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end() || !it->second.view.connected) return;
+  it->second.view.connected = false;
+  it->second.sender = nullptr;
+  planner_.RemoveClient(node);
+  if (!it->second.view.done) spdlog::warn("{} left before it was done", node);
+  cv_.notify_all();
+}
+
+void Deployment::OnReport(const std::string& node, const control::Report& report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end()) return;
+  planner_.Report(node, report.needs, report.datagrams);
+  it->second.view.chunks_done = report.chunks_done;
+  it->second.view.rejected = report.rejected;
+  it->second.view.slow = planner_.IsSlow(node);
+  if (report.pass == pass_) it->second.reported = true;
+  cv_.notify_all();
+}
+
+bool Deployment::OnDone(const std::string& node, const std::string& digest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end()) return false;
+  const bool match = digest == manifest_.image_digest.ToHex();
+  it->second.view.digest = digest;
+  it->second.view.done = match;
+  if (match) {
+    spdlog::info("{} done, digest xxh3-128:{}", node, digest);
+  } else {
+    spdlog::error("{} reports digest {}, the image has {}", node, digest,
+                  manifest_.image_digest.ToHex());
+  }
+  cv_.notify_all();
+  return match;
+}
+
+bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
+                              const std::atomic<bool>* stop) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + max_wait;
+  for (;;) {
+    if (stop->load()) return false;
+    if (clients_.size() >= min_clients) return true;
+    if (!clients_.empty() && std::chrono::steady_clock::now() >= deadline) return true;
+    cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                                std::chrono::milliseconds(200)));
+  }
+}
+
+std::vector<ShardRef> Deployment::PlanPass(uint32_t pass) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pass_ = pass;
+  for (auto& [node, c] : clients_) c.reported = !c.view.connected;
+  return planner_.PlanPass();
+}
+
+bool Deployment::catch_up() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return planner_.catch_up();
+}
+
+double Deployment::SlowestShare() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return planner_.SlowestShare();
+}
+
+void Deployment::EndPass(uint32_t pass, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (auto& [node, c] : clients_) {
+    if (c.sender) c.sender(control::PassEnd{pass});
+  }
+  cv_.wait_for(lock, timeout, [&] {
+    for (const auto& [node, c] : clients_) {
+      if (c.view.connected && !c.reported) return false;
+    }
+    return true;
+  });
+}
+
+bool Deployment::Finished() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool any_done = false;
+  for (const auto& [node, c] : clients_) {
+    if (c.view.connected && !c.view.done) return false;
+    any_done = any_done || c.view.done;
+  }
+  return any_done;
+}
+
+void Deployment::WaitForChange(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout);
+}
+
+void Deployment::ReleaseAll(const std::string& action) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [node, c] : clients_) {
+    if (c.sender) c.sender(control::Release{action});
+  }
+}
+
+void Deployment::Wake() { cv_.notify_all(); }
+
+std::vector<Deployment::ClientView> Deployment::Clients() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ClientView> out;
+  for (const auto& [node, c] : clients_) out.push_back(c.view);
+  return out;
+}
+
+}  // namespace fleetcast

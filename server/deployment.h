@@ -1,0 +1,88 @@
+// Deployment: the state one `serve` shares between the control sessions
+// (Asio thread) and the stream sender (its own thread): who has joined, what
+// each still needs (through the RepairPlanner), who is done. Every method
+// locks; the sender waits on it for joins and reports.
+#ifndef FLEETCAST_SERVER_DEPLOYMENT_H_
+#define FLEETCAST_SERVER_DEPLOYMENT_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/control_message.h"
+#include "core/image_format.h"
+#include "core/repair_planner.h"
+
+namespace fleetcast {
+
+class Deployment {
+ public:
+  /// Sends a message to one client; set by the control server.
+  using Sender = std::function<void(const control::Message&)>;
+
+  struct ClientView {
+    std::string node;
+    bool connected = false;
+    bool done = false;
+    bool slow = false;
+    uint64_t chunks_done = 0;
+    uint64_t rejected = 0;
+    std::string digest;
+  };
+
+  Deployment(const image::Manifest& manifest, uint32_t shard_size, uint32_t max_data_shards);
+
+  // Control-session events.
+  void Join(const std::string& node, Sender sender);
+  void Leave(const std::string& node);
+  void OnReport(const std::string& node, const control::Report& report);
+  /// Records a client's verified digest; false if it differs from the image.
+  bool OnDone(const std::string& node, const std::string& digest);
+
+  // Sender side.
+  /// Waits until min_clients have joined, or max_wait passed with at least
+  /// one, or `stop` is set. Returns false if stopped first.
+  bool WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
+                    const std::atomic<bool>* stop);
+  /// Plans the next pass; clients connected now are asked to report after it.
+  std::vector<ShardRef> PlanPass(uint32_t pass);
+  bool catch_up() const;
+  double SlowestShare() const;
+  /// Tells every connected client the pass ended, then waits until each of
+  /// them reported or left, at most `timeout`.
+  void EndPass(uint32_t pass, std::chrono::milliseconds timeout);
+  /// True when every client that joined is done or gone, and one was done.
+  bool Finished() const;
+  /// Waits until a client joins or the timeout passes.
+  void WaitForChange(std::chrono::milliseconds timeout);
+  /// Sends a release to every connected client.
+  void ReleaseAll(const std::string& action);
+  void Wake();
+
+  std::vector<ClientView> Clients() const;
+  const fec::ChunkLayout& layout(size_t entry) const { return planner_.layout(entry); }
+
+ private:
+  struct Client {
+    ClientView view;
+    Sender sender;
+    bool reported = true;
+  };
+
+  const image::Manifest& manifest_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  RepairPlanner planner_;
+  std::map<std::string, Client> clients_;
+  uint32_t pass_ = 0;
+};
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_SERVER_DEPLOYMENT_H_

@@ -1,0 +1,145 @@
+#include "server/serve.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "core/wire_format.h"
+#include "platform/asio.h"
+#include "platform/net.h"
+#include "platform/progress_line.h"
+#include "server/control_server.h"
+#include "server/deployment.h"
+#include "server/image_reader.h"
+#include "server/stream_sender.h"
+
+namespace fleetcast {
+
+namespace {
+
+namespace asio = boost::asio;
+
+Status CheckOptions(const ServeOptions& o, in_addr* group) {
+  if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
+    return Status::InvalidArgument("--group " + o.group +
+                                   ": not an IPv4 multicast address; use one in 239.0.0.0/8");
+  }
+  if (o.mtu < 576 || o.mtu > 9216) {
+    return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": use 576..9216");
+  }
+  if (o.on_release != "exit" && o.on_release != "reboot" && o.on_release != "poweroff") {
+    return Status::InvalidArgument("--on-release " + o.on_release +
+                                   ": use exit, reboot or poweroff");
+  }
+  return Status::OK();
+}
+
+void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds) {
+  const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
+  std::printf("deployed %s to %zu nodes in %.1f s (%.1f MB/s of image per node)\n",
+              image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
+  for (const Deployment::ClientView& c : deployment.Clients()) {
+    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
+                c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
+                c.digest.empty() ? "-" : c.digest.c_str());
+  }
+}
+
+}  // namespace
+
+Result<uint64_t> ParseRate(const std::string& text) {
+  if (text == "unlimited" || text == "0") return uint64_t{0};
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit == "g" || unit == "G") scale = 1e9;
+  if (unit == "m" || unit == "M") scale = 1e6;
+  if (unit == "k" || unit == "K") scale = 1e3;
+  if (used == 0 || scale == 0 || v <= 0) {
+    return Status::InvalidArgument("--rate " + text + ": use e.g. 1g, 500m or unlimited");
+  }
+  return static_cast<uint64_t>(v * scale);
+}
+
+Status RunServe(const ServeOptions& options) {
+  in_addr group{};
+  if (Status s = CheckOptions(options, &group); !s.ok()) return s;
+  Result<ImageReader> image = ImageReader::Open(options.image);
+  if (!image.ok()) return image.status();
+  Result<in_addr> address = InterfaceAddress(options.interface);
+  if (!address.ok()) return address.status();
+  Result<MulticastSender> socket =
+      MulticastSender::Open(*address, group, options.port, options.ttl);
+  if (!socket.ok()) return socket.status();
+
+  control::Session session;
+  session.session = std::random_device{}();
+  session.group = options.group;
+  session.port = options.port;
+  session.shard_size = wire::ShardSizeForMtu(options.mtu);
+  session.max_data_shards = options.max_data_shards;
+  Bytes manifest;
+  image->manifest().EncodeTo(&manifest);
+  session.manifest = std::move(manifest);
+
+  Deployment deployment(image->manifest(), session.shard_size, session.max_data_shards);
+  asio::io_context io(1);
+  std::unique_ptr<ControlServer> server;
+  try {
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
+                                           options.port);
+    server = std::make_unique<ControlServer>(io, endpoint, &deployment, session);
+  } catch (const boost::system::system_error& e) {
+    return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
+                           e.code().message() + "; choose another --port");
+  }
+  std::atomic<bool> stop{false};
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    spdlog::warn("interrupted: stopping");
+    stop = true;
+    deployment.Wake();
+  });
+  std::thread io_thread([&io] { io.run(); });
+  spdlog::info("serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
+               options.image, options.interface, AddressText(*address), options.group, options.port,
+               session.session, options.min_clients);
+
+  StreamOptions stream{session.session, options.rate_bits, options.min_clients, options.max_wait};
+  StreamSender sender(*image, &deployment, &*socket, stream);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = sender.Run(&stop);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const bool finished = deployment.Finished();
+  if (finished) deployment.ReleaseAll(options.on_release);
+  // Let the releases go out and the clients hang up, boundedly.
+  for (int i = 0; i < 20 && finished; ++i) {
+    bool any_connected = false;
+    for (const auto& c : deployment.Clients()) any_connected = any_connected || c.connected;
+    if (!any_connected) break;
+    deployment.WaitForChange(std::chrono::milliseconds(100));
+  }
+  asio::post(io, [&] {
+    server->Stop();
+    signals.cancel();
+  });
+  io.stop();
+  io_thread.join();
+  if (!s.ok()) return s;
+  if (!finished) return Status::Interrupted("serve interrupted before every node was done");
+  spdlog::info("sent {} datagrams, {} payload bytes", sender.datagrams_sent(), sender.bytes_sent());
+  PrintSummary(deployment, *image, seconds);
+  return Status::OK();
+}
+
+}  // namespace fleetcast

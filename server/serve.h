@@ -1,0 +1,35 @@
+// `fleetcast-server serve`: streams an image to every client that joins, over
+// UDP multicast with parity repair, until each has verified its disk.
+#ifndef FLEETCAST_SERVER_SERVE_H_
+#define FLEETCAST_SERVER_SERVE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace fleetcast {
+
+struct ServeOptions {
+  std::string image;
+  std::string interface;
+  std::string group = "239.77.0.1";
+  uint16_t port = 7010;                // TCP control and UDP data
+  uint64_t rate_bits = 1'000'000'000;  // 0 = unlimited
+  size_t min_clients = 1;
+  std::chrono::seconds max_wait{60};
+  uint32_t mtu = 1500;
+  uint32_t max_data_shards = 64;
+  int ttl = 1;
+  std::string on_release = "exit";
+};
+
+Status RunServe(const ServeOptions& options);
+
+/// "1g", "500m", "250k", "unlimited" -> bits per second (0 = unlimited).
+Result<uint64_t> ParseRate(const std::string& text);
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_SERVER_SERVE_H_

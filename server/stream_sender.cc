@@ -1,0 +1,150 @@
+#include "server/stream_sender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "core/wire_format.h"
+
+namespace fleetcast {
+
+namespace {
+
+constexpr size_t kBatch = 32;
+// Ethernet framing per datagram on the wire: preamble 8 + header 14 + FCS 4 + gap 12.
+constexpr uint64_t kEthernetOverhead = 38;
+constexpr auto kReportTimeout = std::chrono::seconds(3);
+
+}  // namespace
+
+StreamSender::StreamSender(const ImageReader& image, Deployment* deployment,
+                           MulticastSender* socket, StreamOptions options)
+    : image_(image), deployment_(deployment), socket_(socket), options_(options), batch_(kBatch) {}
+
+Status StreamSender::Run(const std::atomic<bool>* stop) {
+  if (!deployment_->WaitForStart(options_.min_clients, options_.max_wait, stop)) {
+    return Status::OK();
+  }
+  spdlog::info("stream starting: {} clients", deployment_->Clients().size());
+  uint32_t pass = 0;
+  while (!stop->load() && !deployment_->Finished()) {
+    const std::vector<ShardRef> plan = deployment_->PlanPass(++pass);
+    if (plan.empty()) {
+      deployment_->EndPass(pass, kReportTimeout);
+      deployment_->WaitForChange(std::chrono::milliseconds(500));
+      continue;
+    }
+    uint64_t rate = options_.rate_bits;
+    if (deployment_->catch_up() && rate == 0) rate = 1'000'000'000;
+    if (deployment_->catch_up()) {
+      rate = static_cast<uint64_t>(static_cast<double>(rate) * deployment_->SlowestShare() * 0.8);
+      spdlog::info("pass {}: catch-up for slow clients at {} Mbit/s", pass, rate / 1'000'000);
+    }
+    spdlog::debug("pass {}: {} datagrams", pass, plan.size());
+    if (Status s = SendPass(pass, plan, rate, stop); !s.ok()) return s;
+    deployment_->EndPass(pass, kReportTimeout);
+  }
+  return Status::OK();
+}
+
+Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
+                              const std::atomic<bool>* stop) {
+  next_send_ = std::chrono::steady_clock::now();
+  for (const ShardRef& ref : plan) {
+    if (stop->load()) return Status::OK();
+    if (ref.chunk != loaded_chunk_) {
+      if (Status s = LoadChunk(ref.chunk); !s.ok()) return s;
+    }
+    Frame(pass, ref);
+    if (batch_used_ == kBatch) {
+      if (Status s = Flush(rate_bits); !s.ok()) return s;
+    }
+  }
+  // The pass end goes last on the same socket, so it arrives after the shards.
+  wire::DatagramHeader end;
+  end.type = wire::DatagramType::kPassEnd;
+  end.session = options_.session;
+  end.pass = pass;
+  if (Status s = Flush(rate_bits); !s.ok()) return s;
+  for (int i = 0; i < 3; ++i) {  // three, in case one is lost
+    Bytes& d = batch_[batch_used_++];
+    d.resize(wire::DatagramHeader::kEncodedLength);
+    end.EncodeTo(d.data());
+  }
+  return Flush(rate_bits);
+}
+
+Status StreamSender::LoadChunk(uint32_t chunk) {
+  const ChunkTable& table = image_.table();
+  const ChunkEntry* entry = table.Find(chunk);
+  if (entry == nullptr)
+    return Status::Corruption("planned chunk " + std::to_string(chunk) + " is not stored");
+  Bytes stored;
+  if (Status s = image_.ReadStored(*entry, &stored); !s.ok()) return s;
+  if (Xxh3_64(stored) != entry->stored_digest) {
+    return Status::Corruption(image_.path() + ": chunk " + std::to_string(chunk) +
+                              ": stored digest mismatch; run fleetcast-server verify");
+  }
+  loaded_entry_ = static_cast<size_t>(entry - table.entries().data());
+  const fec::ChunkLayout& layout = deployment_->layout(loaded_entry_);
+  blocks_.resize(layout.block_count());
+  for (uint32_t b = 0; b < layout.block_count(); ++b) {
+    const fec::BlockSpan& span = layout.block(b);
+    blocks_[b].assign(size_t{span.data_shards} * layout.shard_length(), 0);
+    std::memcpy(blocks_[b].data(), stored.data() + span.offset, span.length);
+  }
+  loaded_chunk_ = chunk;
+  return Status::OK();
+}
+
+void StreamSender::Frame(uint32_t pass, const ShardRef& ref) {
+  const fec::ChunkLayout& layout = deployment_->layout(loaded_entry_);
+  const uint32_t len = layout.shard_length();
+  const Bytes& block = blocks_[ref.block];
+  wire::DatagramHeader h;
+  h.session = options_.session;
+  h.chunk = ref.chunk;
+  h.block = ref.block;
+  h.shard = ref.shard;
+  h.k = ref.k;
+  h.pass = pass;
+  const uint32_t payload = ref.shard < ref.k ? layout.DataShardBytes(ref.block, ref.shard) : len;
+  h.length = static_cast<uint16_t>(payload);
+  Bytes& d = batch_[batch_used_++];
+  d.resize(wire::DatagramHeader::kEncodedLength + payload);
+  h.EncodeTo(d.data());
+  uint8_t* out = d.data() + wire::DatagramHeader::kEncodedLength;
+  if (ref.shard < ref.k) {
+    std::memcpy(out, block.data() + size_t{ref.shard} * len, payload);
+  } else {
+    std::vector<const uint8_t*> data(ref.k);
+    for (uint32_t i = 0; i < ref.k; ++i) data[i] = block.data() + size_t{i} * len;
+    encoder_.Encode(data, len, ref.shard, out);
+  }
+}
+
+Status StreamSender::Flush(uint64_t rate_bits) {
+  if (batch_used_ == 0) return Status::OK();
+  std::vector<ByteView> views;
+  uint64_t wire_bytes = 0;
+  for (size_t i = 0; i < batch_used_; ++i) {
+    views.emplace_back(batch_[i]);
+    wire_bytes += batch_[i].size() + wire::kIpUdpOverhead + kEthernetOverhead;
+    bytes_ += batch_[i].size();
+  }
+  if (rate_bits > 0) {
+    // Token bucket: each batch may leave no earlier than its share of time.
+    std::this_thread::sleep_until(next_send_);
+    next_send_ =
+        std::max(next_send_, std::chrono::steady_clock::now() - std::chrono::milliseconds(2)) +
+        std::chrono::nanoseconds(wire_bytes * 8 * 1'000'000'000 / rate_bits);
+  }
+  Status s = socket_->SendBatch(views);
+  datagrams_ += batch_used_;
+  batch_used_ = 0;
+  return s;
+}
+
+}  // namespace fleetcast

@@ -1,0 +1,69 @@
+// StreamSender: multicasts the passes a Deployment plans. For each planned
+// shard it reads the chunk (one chunk cached; plans are in chunk order),
+// makes data or fresh parity shards, frames datagrams and sends them in
+// batches, paced by a token bucket at the configured rate. Owns its thread's
+// work; call Run from one thread.
+#ifndef FLEETCAST_SERVER_STREAM_SENDER_H_
+#define FLEETCAST_SERVER_STREAM_SENDER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "core/fec_codec.h"
+#include "core/repair_planner.h"
+#include "core/status.h"
+#include "platform/net.h"
+#include "server/deployment.h"
+#include "server/image_reader.h"
+
+namespace fleetcast {
+
+struct StreamOptions {
+  uint32_t session = 0;
+  uint64_t rate_bits = 1'000'000'000;  // wire bits per second; 0 = unlimited
+  size_t min_clients = 1;
+  std::chrono::seconds max_wait{60};
+};
+
+class StreamSender {
+ public:
+  StreamSender(const ImageReader& image, Deployment* deployment, MulticastSender* socket,
+               StreamOptions options);
+
+  /// Waits for clients, then sends passes until every client is done or
+  /// `stop` becomes true. Fails on an I/O error or a corrupt image chunk.
+  Status Run(const std::atomic<bool>* stop);
+
+  uint64_t datagrams_sent() const { return datagrams_; }
+  uint64_t bytes_sent() const { return bytes_; }
+
+ private:
+  Status SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
+                  const std::atomic<bool>* stop);
+  Status LoadChunk(uint32_t chunk);
+  /// Appends the datagram for `ref` to batch_bytes_.
+  void Frame(uint32_t pass, const ShardRef& ref);
+  Status Flush(uint64_t rate_bits);
+
+  const ImageReader& image_;
+  Deployment* deployment_;
+  MulticastSender* socket_;
+  StreamOptions options_;
+  fec::ParityEncoder encoder_;
+
+  uint32_t loaded_chunk_ = UINT32_MAX;
+  size_t loaded_entry_ = 0;
+  std::vector<Bytes> blocks_;  // the loaded chunk's blocks, zero-padded to k * shard length
+
+  std::vector<Bytes> batch_;
+  size_t batch_used_ = 0;
+  std::chrono::steady_clock::time_point next_send_;
+  uint64_t datagrams_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_SERVER_STREAM_SENDER_H_
