@@ -1,9 +1,10 @@
 // fleetcast-client: joins a deployment and writes the image to this node's
-// disk. The receive path arrives with the multicast issue; until then the
-// program answers --help and --version so boot media and packages can ship it.
+// disk. Flags are parsed here; the work is in client/receiver.cc.
 #include <CLI/CLI.hpp>
 
+#include "client/receiver.h"
 #include "platform/cli.h"
+#include "platform/interrupt.h"
 
 namespace {
 
@@ -13,9 +14,37 @@ constexpr const char* kVersion = "0.1.0";
 int Body(int argc, char** argv) {
   CLI::App app{"fleetcast-client: multicast disk-image deployment, node side"};
   app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  fleetcast::ReceiveOptions receive;
+  bool zero = false, discard = false;
+  uint64_t window = receive.window_bytes;
+  CLI::App* receive_cmd = app.add_subcommand("receive", "receive an image onto a disk");
+  receive_cmd->add_option("--server", receive.server, "HOST[:PORT] of fleetcast-server serve")
+      ->required();
+  receive_cmd->add_option("--target", receive.target, "disk or image file to write")->required();
+  receive_cmd->add_option("--node-id", receive.node_id, "name of this node (default: its MAC)");
+  receive_cmd->add_flag("--zero", zero, "write zeros where the image's chunks are zero");
+  receive_cmd->add_flag("--discard", discard, "discard (TRIM) where the image's chunks are zero");
+  receive_cmd->add_option("--threads", receive.threads, "decompression threads (0: per core)");
+  receive_cmd->add_option("--window", window, "memory for chunks being assembled")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("256M");
+  receive_cmd->add_option("--retries", receive.retries, "reconnects before giving up")
+      ->capture_default_str();
+
   if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
-  std::fputs(app.help().c_str(), stdout);
-  return fleetcast::kExitOk;
+  if (zero && discard) {
+    return fleetcast::ReportError(
+        kProgram, fleetcast::Status::InvalidArgument("--zero and --discard: choose one"));
+  }
+  receive.zero = zero      ? fleetcast::ZeroPolicy::kWrite
+                 : discard ? fleetcast::ZeroPolicy::kDiscard
+                           : fleetcast::ZeroPolicy::kLeave;
+  receive.window_bytes = window;
+  fleetcast::InstallInterruptHandler();
+  fleetcast::Status s = fleetcast::RunReceive(receive);
+  return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "core/chunk_table.h"
 
-#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -105,25 +104,24 @@ Digest128 ChunkTable::RawDigest(uint32_t index) const {
 }
 
 Digest128 ChunkTable::ImageDigest() const {
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                 &XXH3_freeState);
-  XXH3_128bits_reset(state.get());
+  std::vector<Digest128> digests;
+  digests.reserve(chunk_count_);
   auto next_stored = entries_.begin();
   for (uint32_t i = 0; i < chunk_count_; ++i) {
-    Digest128 d;
     if (next_stored != entries_.end() && next_stored->index == i) {
-      d = next_stored->raw_digest;
-      ++next_stored;
+      digests.push_back((next_stored++)->raw_digest);
     } else {
-      d = i + 1 == chunk_count_ ? last_zero_digest_ : zero_digest_;
+      digests.push_back(i + 1 == chunk_count_ ? last_zero_digest_ : zero_digest_);
     }
-    uint8_t buf[kDigest128Length];
-    EncodeFixed64(buf, d.low);
-    EncodeFixed64(buf + 8, d.high);
-    XXH3_128bits_update(state.get(), buf, sizeof(buf));
   }
-  const XXH128_hash_t h = XXH3_128bits_digest(state.get());
-  return {h.low64, h.high64};
+  return CombineDigests(digests);
+}
+
+Digest128 ChunkTable::CombineDigests(const std::vector<Digest128>& digests) {
+  Bytes list;
+  list.reserve(digests.size() * kDigest128Length);
+  for (const Digest128& d : digests) PutDigest128(&list, d);
+  return Xxh3_128(list);
 }
 
 }  // namespace fleetcast

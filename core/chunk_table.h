@@ -82,6 +82,8 @@ class ChunkTable {
   /// order (16 bytes each, low then high), zero chunks included. It proves the
   /// whole disk, yet can be computed chunk by chunk and in parallel.
   Digest128 ImageDigest() const;
+  /// XXH3-128 over digests in order, as ImageDigest combines chunk digests.
+  static Digest128 CombineDigests(const std::vector<Digest128>& digests);
 
  private:
   ChunkTable(uint64_t raw_size, uint32_t chunk_size, std::vector<ChunkEntry> entries);

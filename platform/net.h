@@ -67,6 +67,7 @@ class MulticastReceiver {
 /// A blocking TCP connection carrying framed control messages.
 class ControlConnection {
  public:
+  ControlConnection() = default;  // not connected
   /// Connects to host:port within `timeout`.
   static Result<ControlConnection> Connect(const std::string& host, uint16_t port,
                                            std::chrono::milliseconds timeout);
@@ -82,7 +83,6 @@ class ControlConnection {
   in_addr local_address() const;
 
  private:
-  ControlConnection() = default;
   int fd_ = -1;
   Bytes buffer_;
 };

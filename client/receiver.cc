@@ -1,0 +1,383 @@
+#include "client/receiver.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/chunk_codec.h"
+#include "core/image_format.h"
+#include "core/receive_state.h"
+#include "core/worker_pool.h"
+#include "platform/interrupt.h"
+#include "platform/net.h"
+#include "platform/progress_line.h"
+
+namespace fleetcast {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr uint16_t kDefaultPort = 7010;
+constexpr auto kFirstConnectBudget = std::chrono::seconds(8);
+constexpr auto kSessionTimeout = std::chrono::seconds(30);
+
+Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  *host = text.substr(0, colon);
+  *port = kDefaultPort;
+  if (colon == std::string::npos) return Status::OK();
+  const std::string p = text.substr(colon + 1);
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || v == 0 || v > 65535 || host->empty()) {
+    return Status::InvalidArgument("--server " + text + ": use HOST or HOST:PORT");
+  }
+  *port = static_cast<uint16_t>(v);
+  return Status::OK();
+}
+
+class Receiver {
+ public:
+  explicit Receiver(const ReceiveOptions& options) : options_(options) {}
+  ~Receiver() { StopReceiving(); }
+
+  Status Run() {
+    if (Status s = ParseServer(options_.server, &host_, &port_); !s.ok()) return s;
+    if (Status s = FirstConnect(); !s.ok()) return s;
+    for (;;) {
+      Status s = ControlLoop();
+      if (released_ || !s.ok() || Interrupted()) return Interrupted() ? Stopped() : s;
+      if (Status r = Reconnect(s); !r.ok()) return r;
+    }
+  }
+
+ private:
+  Status Stopped() { return Status::Interrupted("receive interrupted"); }
+
+  // --- connection and session ---------------------------------------------
+
+  Status FirstConnect() {
+    const auto deadline = std::chrono::steady_clock::now() + kFirstConnectBudget;
+    Result<ControlConnection> c = Status::IOError("");
+    while (!Interrupted()) {
+      c = ControlConnection::Connect(host_, port_, milliseconds(2000));
+      if (c.ok() || c.status().code() == Status::Code::kNotFound ||
+          std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+      std::this_thread::sleep_until(std::chrono::steady_clock::now() + milliseconds(500));
+    }
+    if (!c.ok()) {
+      return Status::IOError("--server " + options_.server + ": cannot connect (" +
+                             c.status().message() +
+                             "); check the address and that fleetcast-server serve runs there");
+    }
+    conn_ = std::move(c).value();
+    return Join();
+  }
+
+  Status Reconnect(const Status& why) {
+    spdlog::warn("lost the server ({}); reconnecting", why.message());
+    StopReceiving();
+    auto backoff = milliseconds(500);
+    for (int attempt = 1; attempt <= options_.retries && !Interrupted(); ++attempt) {
+      std::this_thread::sleep_until(std::chrono::steady_clock::now() + backoff);
+      backoff = std::min(backoff * 2, milliseconds(4000));
+      Result<ControlConnection> c = ControlConnection::Connect(host_, port_, milliseconds(2000));
+      if (!c.ok()) continue;
+      conn_ = std::move(c).value();
+      if (Status s = Join(); s.ok()) return s;
+    }
+    return Status::IOError("server " + options_.server + " gone (" + why.message() +
+                           "); gave up after " + std::to_string(options_.retries) + " retries");
+  }
+
+  Status Join() {
+    if (node_.empty()) node_ = NodeId();
+    if (Status s = conn_.Send(control::Hello{node_, control::kProtocolVersion}); !s.ok()) return s;
+    Result<control::Message> m = conn_.Receive(kSessionTimeout);
+    if (!m.ok()) return m.status();
+    if (auto* e = std::get_if<control::Error>(&*m)) return Status::IOError("server: " + e->message);
+    auto* session = std::get_if<control::Session>(&*m);
+    if (session == nullptr) return Status::Corruption("server sent " + control::TypeName(*m));
+    return Setup(*session);
+  }
+
+  std::string NodeId() const {
+    if (!options_.node_id.empty()) return options_.node_id;
+    const std::string mac = InterfaceMac(InterfaceWithAddress(conn_.local_address()));
+    if (!mac.empty() && mac != "00:00:00:00:00:00") return mac;
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    return std::string(host) + "-" + std::to_string(::getpid());
+  }
+
+  Status Setup(const control::Session& session) {
+    if (state_ != nullptr) {
+      if (session.manifest != manifest_bytes_) {
+        return Status::InvalidArgument("the server now serves another image; start again");
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        state_->ResetAssembly();
+      }
+      return StartReceiving(session);
+    }
+    Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
+    if (!m.ok()) return m.status().Prefixed("server's manifest");
+    manifest_ = std::move(m).value();
+    manifest_bytes_ = session.manifest;
+    Result<DiskTarget> t = DiskTarget::Open(options_.target, manifest_.table.raw_size());
+    if (!t.ok()) return t.status();
+    target_ = std::make_unique<DiskTarget>(std::move(t).value());
+    const size_t window =
+        std::max<uint64_t>(4, options_.window_bytes / manifest_.table.chunk_size());
+    state_ = std::make_unique<ReceiveState>(manifest_.table, session.shard_size,
+                                            session.max_data_shards, window);
+    workers_ = WorkerPool::Resolve(options_.threads);
+    for (size_t i = 0; i < workers_; ++i) {
+      decompressors_.push_back(std::make_unique<ChunkDecompressor>());
+    }
+    pool_ = std::make_unique<WorkerPool>(workers_);
+    if (target_->existed()) ScanTarget();
+    spdlog::info("node {}: {} of {} chunks to receive into {}", node_,
+                 manifest_.table.stored_count() - state_->done_count(),
+                 manifest_.table.stored_count(), options_.target);
+    return StartReceiving(session);
+  }
+
+  // A restarted client keeps what its disk already holds.
+  void ScanTarget() {
+    const ChunkTable& t = manifest_.table;
+    std::vector<std::future<bool>> same;
+    for (const ChunkEntry& e : t.entries()) {
+      same.push_back(pool_->Submit([&, e](size_t) {
+        Result<Digest128> d = target_->ReadDigest(t, e.index);
+        return d.ok() && *d == e.raw_digest;
+      }));
+    }
+    for (size_t i = 0; i < same.size(); ++i) {
+      if (same[i].get()) state_->MarkDone(t.entries()[i].index);
+    }
+  }
+
+  // --- data plane ----------------------------------------------------------
+
+  Status StartReceiving(const control::Session& session) {
+    in_addr group{};
+    if (!ParseAddress(session.group, &group)) {
+      return Status::Corruption("server sent group " + session.group);
+    }
+    Result<MulticastReceiver> r =
+        MulticastReceiver::Open(conn_.local_address(), group, session.port);
+    if (!r.ok()) return r.status();
+    session_ = session.session;
+    stop_receiving_ = false;
+    receive_thread_ =
+        std::thread([this, rx = std::make_shared<MulticastReceiver>(std::move(r).value())] {
+          ReceiveLoop(*rx);
+        });
+    return Status::OK();
+  }
+
+  void StopReceiving() {
+    stop_receiving_ = true;
+    if (receive_thread_.joinable()) receive_thread_.join();
+  }
+
+  void ReceiveLoop(MulticastReceiver& rx) {
+    while (!stop_receiving_) {
+      Result<std::vector<ByteView>> batch = rx.Receive(milliseconds(100));
+      if (!batch.ok()) {
+        spdlog::error("{}", batch.status().message());
+        return;
+      }
+      for (ByteView d : *batch) Take(d);
+    }
+  }
+
+  void Take(ByteView datagram) {
+    Result<wire::DatagramHeader> h = wire::DatagramHeader::DecodeFrom(datagram);
+    if (!h.ok() || h->session != session_) {
+      ++rejected_;
+      return;
+    }
+    if (h->type != wire::DatagramType::kShard) return;
+    auto stored = std::make_shared<Bytes>();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const ReceiveState::Outcome o =
+          state_->Add(*h, datagram.subspan(wire::DatagramHeader::kEncodedLength));
+      if (o == ReceiveState::Outcome::kRejected) ++rejected_;
+      if (o != ReceiveState::Outcome::kRejected) ++datagrams_;
+      if (o != ReceiveState::Outcome::kChunkReady) return;
+      if (Status s = state_->TakeChunk(h->chunk, stored.get()); !s.ok()) {
+        spdlog::warn("{}", s.message());
+        return;
+      }
+    }
+    const uint32_t chunk = h->chunk;
+    pool_->Submit([this, chunk, stored](size_t worker) { WriteChunk(worker, chunk, *stored); });
+  }
+
+  // Runs on a worker: nothing reaches the disk that did not check out.
+  void WriteChunk(size_t worker, uint32_t chunk, const Bytes& stored) {
+    const ChunkTable& t = manifest_.table;
+    const ChunkEntry* e = t.Find(chunk);
+    Bytes raw(t.RawLength(chunk));
+    Status s = decompressors_[worker]->Unpack(*e, stored, raw);
+    if (s.ok()) s = target_->Write(t.RawOffset(chunk), raw);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (s.ok()) {
+      state_->MarkDone(chunk);
+    } else {
+      ++rejected_;
+      spdlog::warn("{}; asking for it again", s.message());
+      state_->MarkFailed(chunk);
+      if (s.code() == Status::Code::kIOError) write_error_ = s;
+    }
+    cv_.notify_all();
+  }
+
+  // --- control plane -------------------------------------------------------
+
+  Status ControlLoop() {
+    ProgressLine progress("receive", manifest_.table.stored_raw_bytes());
+    for (;;) {
+      if (Interrupted()) return Stopped();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!write_error_.ok()) return write_error_;
+      }
+      if (!done_sent_ && AllWritten()) {
+        progress.Finish(Done());
+        if (Status s = SendDone(); !s.ok()) return s;
+      }
+      progress.Update(Done(), "pass " + std::to_string(pass_));
+      Result<control::Message> m = conn_.Receive(milliseconds(200));
+      if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
+      if (!m.ok()) return released_ ? Status::OK() : m.status();
+      if (Status s = Handle(*m); !s.ok() || released_) return s;
+    }
+  }
+
+  uint64_t Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_->done_bytes();
+  }
+
+  bool AllWritten() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_->AllDone();
+  }
+
+  Status Handle(const control::Message& m) {
+    if (const auto* end = std::get_if<control::PassEnd>(&m)) return Report(end->pass);
+    if (const auto* release = std::get_if<control::Release>(&m)) return Release(release->action);
+    if (const auto* error = std::get_if<control::Error>(&m)) {
+      return Status::IOError("server: " + error->message);
+    }
+    return Status::OK();
+  }
+
+  Status Report(uint32_t pass) {
+    pass_ = pass;
+    control::Report r;
+    r.pass = pass;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      r.needs = state_->Needs();
+      r.chunks_done = state_->done_count();
+    }
+    r.datagrams = datagrams_.exchange(0);
+    r.rejected = rejected_;
+    return conn_.Send(r);
+  }
+
+  Status SendDone() {
+    if (Status s = target_->HandleZeroChunks(manifest_.table, options_.zero); !s.ok()) return s;
+    if (Status s = target_->Flush(); !s.ok()) return s;
+    Result<Digest128> digest = DiskDigest();
+    if (!digest.ok()) return digest.status();
+    if (*digest != manifest_.image_digest) {
+      return Status::Corruption("--target " + options_.target +
+                                ": reads back differently from the image; check the disk");
+    }
+    spdlog::info("node {}: disk verified, xxh3-128:{}", node_, digest->ToHex());
+    done_sent_ = true;
+    return conn_.Send(control::Done{digest->ToHex()});
+  }
+
+  // Re-reads the disk: every stored chunk, and zero chunks that were written.
+  Result<Digest128> DiskDigest() {
+    const ChunkTable& t = manifest_.table;
+    std::vector<std::future<Result<Digest128>>> parts;
+    for (uint32_t i = 0; i < t.chunk_count(); ++i) {
+      const bool on_disk = t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave;
+      parts.push_back(pool_->Submit([&, i, on_disk](size_t) -> Result<Digest128> {
+        return on_disk ? target_->ReadDigest(t, i) : Result<Digest128>(t.RawDigest(i));
+      }));
+    }
+    std::vector<Digest128> digests;
+    for (auto& p : parts) {
+      Result<Digest128> d = p.get();
+      if (!d.ok()) return d.status();
+      digests.push_back(*d);
+    }
+    return ChunkTable::CombineDigests(digests);
+  }
+
+  Status Release(const std::string& action) {
+    released_ = true;
+    spdlog::info("node {}: released ({})", node_, action);
+    if (action == "reboot" || action == "poweroff") {
+      ::sync();
+      ::reboot(action == "reboot" ? RB_AUTOBOOT : RB_POWER_OFF);
+      return Status::IOError("reboot failed: " + std::string(std::strerror(errno)));
+    }
+    return Status::OK();
+  }
+
+  const ReceiveOptions options_;
+  std::string host_;
+  uint16_t port_ = 0;
+  std::string node_;
+  ControlConnection conn_;
+  image::Manifest manifest_;
+  Bytes manifest_bytes_;
+  std::unique_ptr<DiskTarget> target_;
+
+  std::mutex mu_;  // guards state_ and write_error_
+  std::condition_variable cv_;
+  std::unique_ptr<ReceiveState> state_;
+  Status write_error_;
+
+  size_t workers_ = 0;
+  std::vector<std::unique_ptr<ChunkDecompressor>> decompressors_;
+  std::unique_ptr<WorkerPool> pool_;  // after what its jobs use
+
+  std::atomic<uint32_t> session_{0};
+  std::atomic<bool> stop_receiving_{false};
+  std::atomic<uint64_t> datagrams_{0};
+  std::atomic<uint64_t> rejected_{0};
+  std::thread receive_thread_;
+  uint32_t pass_ = 0;
+  bool done_sent_ = false;
+  bool released_ = false;
+};
+
+}  // namespace
+
+Status RunReceive(const ReceiveOptions& options) {
+  Receiver receiver(options);
+  return receiver.Run();
+}
+
+}  // namespace fleetcast

@@ -1,0 +1,32 @@
+// `fleetcast-client receive`: joins a deployment, writes the image to the
+// target disk and proves it. A Receiver runs three kinds of work: the calling
+// thread speaks the control protocol (hello, reports, done, release) and
+// reconnects when the server goes away; a receive thread takes shards off
+// the multicast group into a ReceiveState; a worker pool decompresses,
+// checks and writes each finished chunk.
+#ifndef FLEETCAST_CLIENT_RECEIVER_H_
+#define FLEETCAST_CLIENT_RECEIVER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "client/disk_target.h"
+#include "core/status.h"
+
+namespace fleetcast {
+
+struct ReceiveOptions {
+  std::string server;  // HOST[:PORT]
+  std::string target;
+  std::string node_id;  // default: MAC of the interface that reaches the server
+  ZeroPolicy zero = ZeroPolicy::kLeave;
+  size_t threads = 0;
+  uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled
+  int retries = 8;                              // reconnects before giving up
+};
+
+Status RunReceive(const ReceiveOptions& options);
+
+}  // namespace fleetcast
+
+#endif  // FLEETCAST_CLIENT_RECEIVER_H_
