@@ -52,8 +52,10 @@ class Receiver {
     if (Status s = ParseServer(options_.server, &host_, &port_); !s.ok()) return s;
     if (Status s = FirstConnect(); !s.ok()) return s;
     for (;;) {
+      connection_lost_ = false;
       Status s = ControlLoop();
-      if (released_ || !s.ok() || Interrupted()) return Interrupted() ? Stopped() : s;
+      if (Interrupted()) return Stopped();
+      if (released_ || !connection_lost_) return s;
       if (Status r = Reconnect(s); !r.ok()) return r;
     }
   }
@@ -101,6 +103,7 @@ class Receiver {
 
   Status Join() {
     if (node_.empty()) node_ = NodeId();
+    done_sent_ = false;  // a new server has not heard it
     if (Status s = conn_.Send(control::Hello{node_, control::kProtocolVersion}); !s.ok()) return s;
     Result<control::Message> m = conn_.Receive(kSessionTimeout);
     if (!m.ok()) return m.status();
@@ -263,7 +266,10 @@ class Receiver {
       progress.Update(Done(), "pass " + std::to_string(pass_));
       Result<control::Message> m = conn_.Receive(milliseconds(200));
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
-      if (!m.ok()) return released_ ? Status::OK() : m.status();
+      if (!m.ok()) {
+        connection_lost_ = m.status().code() == Status::Code::kIOError;
+        return released_ ? Status::OK() : m.status();
+      }
       if (Status s = Handle(*m); !s.ok() || released_) return s;
     }
   }
@@ -298,7 +304,9 @@ class Receiver {
     }
     r.datagrams = datagrams_.exchange(0);
     r.rejected = rejected_;
-    return conn_.Send(r);
+    Status s = conn_.Send(r);
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   Status SendDone() {
@@ -312,7 +320,9 @@ class Receiver {
     }
     spdlog::info("node {}: disk verified, xxh3-128:{}", node_, digest->ToHex());
     done_sent_ = true;
-    return conn_.Send(control::Done{digest->ToHex()});
+    Status s = conn_.Send(control::Done{digest->ToHex()});
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   // Re-reads the disk: every stored chunk, and zero chunks that were written.
@@ -371,6 +381,7 @@ class Receiver {
   uint32_t pass_ = 0;
   bool done_sent_ = false;
   bool released_ = false;
+  bool connection_lost_ = false;  // the last ControlLoop ended with the server gone
 };
 
 }  // namespace

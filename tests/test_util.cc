@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 namespace fleetcast::testing {
@@ -60,26 +61,29 @@ std::vector<std::string> ListDir(const std::string& path) {
 
 namespace {
 
-// Reads both pipes until they close or the deadline passes.
-bool Drain(int out_fd, int err_fd, std::chrono::steady_clock::time_point deadline,
-           ProgramResult* r) {
-  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+// Reads both pipes until they close, `until` returns true, or the deadline
+// passes. False only on the deadline.
+bool Drain(
+    int* out_fd, int* err_fd, std::chrono::steady_clock::time_point deadline, ProgramResult* r,
+    const std::function<bool()>& until = [] { return false; }) {
   std::string* sinks[2] = {&r->out, &r->err};
-  int open_fds = 2;
+  int* fds[2] = {out_fd, err_fd};
   char buf[65536];
-  while (open_fds > 0) {
+  while (*out_fd >= 0 || *err_fd >= 0) {
+    if (until()) return true;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    if (::poll(fds, 2, static_cast<int>(left.count())) < 0) continue;
+    pollfd p[2] = {{*out_fd, POLLIN, 0}, {*err_fd, POLLIN, 0}};
+    if (::poll(p, 2, static_cast<int>(left.count())) < 0) continue;
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      const ssize_t n = ::read(fds[i].fd, buf, sizeof(buf));
+      if (*fds[i] < 0 || p[i].revents == 0) continue;
+      const ssize_t n = ::read(*fds[i], buf, sizeof(buf));
       if (n > 0) {
         sinks[i]->append(buf, static_cast<size_t>(n));
       } else {
-        fds[i].fd = -1;
-        --open_fds;
+        ::close(*fds[i]);
+        *fds[i] = -1;
       }
     }
   }
@@ -122,11 +126,22 @@ ChildProcess::~ChildProcess() {
 
 void ChildProcess::Signal(int signal) const { ::kill(pid_, signal); }
 
-ProgramResult ChildProcess::Wait(double timeout_seconds) {
-  ProgramResult r;
+bool ChildProcess::WaitForText(const std::string& text, double timeout_seconds) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  if (!Drain(out_fd_, err_fd_, deadline, &r)) {
+  auto seen = [&] {
+    return partial_.out.find(text) != std::string::npos ||
+           partial_.err.find(text) != std::string::npos;
+  };
+  Drain(&out_fd_, &err_fd_, deadline, &partial_, seen);
+  return seen();
+}
+
+ProgramResult ChildProcess::Wait(double timeout_seconds) {
+  ProgramResult r = partial_;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  if (!Drain(&out_fd_, &err_fd_, deadline, &r)) {
     ::kill(pid_, SIGKILL);
     r.timed_out = true;
   }

@@ -48,6 +48,9 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void Signal(int signal) const;
+  /// Collects output until `text` appears in stdout or stderr, at most
+  /// timeout_seconds; true if it appeared. Wait returns all output anyway.
+  bool WaitForText(const std::string& text, double timeout_seconds);
   /// Waits at most timeout_seconds for exit, collecting output; a program
   /// still running then is killed and reported as timed out.
   ProgramResult Wait(double timeout_seconds);
@@ -56,6 +59,7 @@ class ChildProcess {
   int pid_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
+  ProgramResult partial_;
 };
 
 /// Runs argv[0] with argv: ChildProcess(argv).Wait(timeout_seconds).

@@ -1,0 +1,114 @@
+#include "tests/e2e/netns_lan.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "tests/test_util.h"
+
+namespace fleetcast::testing {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+}  // namespace
+
+NamespaceLan::NamespaceLan(int receivers)
+    : prefix_("fct" + std::to_string(::getpid()) + "-"), receivers_(receivers) {
+  const std::string br = prefix_ + "br";
+  if (!Run({"ip", "netns", "add", br})) return;
+  namespaces_.push_back(br);
+  if (!Run({"ip", "-n", br, "link", "set", "lo", "up"}) ||
+      !Run({"ip", "-n", br, "link", "add", "br0", "type", "bridge", "stp_state", "0",
+            "forward_delay", "0", "mcast_snooping", "1", "mcast_querier", "1", "mcast_igmp_version",
+            "3"}) ||
+      !Run({"ip", "-n", br, "link", "set", "br0", "up"}) ||
+      !AddHost(prefix_ + "s", server_address(), "s0")) {
+    return;
+  }
+  for (int i = 1; i <= receivers; ++i) {
+    if (!AddHost(prefix_ + "r" + std::to_string(i), receiver_address(i), "r" + std::to_string(i))) {
+      return;
+    }
+  }
+}
+
+NamespaceLan::~NamespaceLan() {
+  for (const std::string& ns : namespaces_) {
+    // Anything still running in a namespace goes with it.
+    ProgramResult pids = RunProgram({"ip", "netns", "pids", ns}, 10);
+    size_t start = 0;
+    while (start < pids.out.size()) {
+      const size_t end = pids.out.find('\n', start);
+      const std::string pid = pids.out.substr(start, end - start);
+      if (!pid.empty()) RunProgram({"kill", "-9", pid}, 10);
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    RunProgram({"ip", "netns", "del", ns}, 10);
+  }
+}
+
+bool NamespaceLan::Run(const std::vector<std::string>& argv) {
+  ProgramResult r = RunProgram(argv, 30);
+  if (r.exit_code != 0 && error_.empty()) error_ = Join(argv) + ": " + r.err;
+  return r.exit_code == 0;
+}
+
+bool NamespaceLan::AddHost(const std::string& ns, const std::string& address,
+                           const std::string& port) {
+  const std::string br = prefix_ + "br";
+  if (!Run({"ip", "netns", "add", ns})) return false;
+  namespaces_.push_back(ns);
+  const std::string ifc = kInterface;
+  return Run({"ip", "-n", ns, "link", "set", "lo", "up"}) &&
+         Run({"ip", "link", "add", ifc, "netns", ns, "type", "veth", "peer", "name", port, "netns",
+              br}) &&
+         Run({"ip", "-n", ns, "addr", "add", address + "/24", "dev", ifc}) &&
+         Run({"ip", "-n", ns, "link", "set", ifc, "up"}) &&
+         Run({"ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", ifc}) &&
+         Run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0",
+              "net.ipv4.conf." + ifc + ".rp_filter=0", "net.ipv4.conf.all.force_igmp_version=3"}) &&
+         Run({"ip", "-n", br, "link", "set", port, "master", "br0"}) &&
+         Run({"ip", "-n", br, "link", "set", port, "up"});
+}
+
+std::vector<std::string> NamespaceLan::InServer(std::vector<std::string> argv) const {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", prefix_ + "s"});
+  return argv;
+}
+
+std::vector<std::string> NamespaceLan::InReceiver(int i, std::vector<std::string> argv) const {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", prefix_ + "r" + std::to_string(i)});
+  return argv;
+}
+
+bool NamespaceLan::SetLoss(int i, double fraction) {
+  char rule[512];
+  std::snprintf(rule, sizeof(rule),
+                "add table inet fcloss\n"
+                "add chain inet fcloss in { type filter hook input priority 0; policy accept; }\n"
+                "add rule inet fcloss in meta l4proto udp numgen random mod 1000000 < %d drop\n",
+                static_cast<int>(fraction * 1000000 + 0.5));
+  const std::string file = "/tmp/" + prefix_ + "loss" + std::to_string(i) + ".nft";
+  FILE* f = std::fopen(file.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fputs(rule, f);
+  std::fclose(f);
+  const bool ok = Run(InReceiver(i, {"nft", "-f", file}));
+  ::unlink(file.c_str());
+  return ok;
+}
+
+bool NamespaceLan::LimitReceiver(int i, const std::string& rate) {
+  return Run({"ip", "netns", "exec", prefix_ + "br", "tc", "qdisc", "replace", "dev",
+              "r" + std::to_string(i), "root", "tbf", "rate", rate, "burst", "32kb", "latency",
+              "400ms"});
+}
+
+}  // namespace fleetcast::testing

@@ -1,0 +1,54 @@
+// NamespaceLan: a switched LAN for end-to-end tests, made of network
+// namespaces that the test creates and removes itself: a bridge namespace
+// (IGMP snooping with a querier, like a managed switch), a server host and N
+// receiver hosts, each with one veth into the bridge. Optional random loss
+// per receiver (nftables) and a rate limit on any link (tc tbf).
+//
+// Pitfalls it handles: rp_filter would drop multicast from an unexpected
+// source; each host needs a 224.0.0.0/4 route out of its veth; IGMPv3 so
+// snooping sees source-specific joins; the querier keeps snooped groups alive.
+#ifndef FLEETCAST_TESTS_E2E_NETNS_LAN_H_
+#define FLEETCAST_TESTS_E2E_NETNS_LAN_H_
+
+#include <string>
+#include <vector>
+
+namespace fleetcast::testing {
+
+class NamespaceLan {
+ public:
+  /// Builds the LAN; ok() tells whether it worked (needs root), error() why.
+  explicit NamespaceLan(int receivers);
+  ~NamespaceLan();
+  NamespaceLan(const NamespaceLan&) = delete;
+  NamespaceLan& operator=(const NamespaceLan&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  static constexpr const char* kInterface = "fcnet0";
+  std::string server_address() const { return "10.78.0.1"; }
+  std::string receiver_address(int i) const { return "10.78.0." + std::to_string(10 + i); }
+
+  /// argv run inside the server host or receiver i (1-based).
+  std::vector<std::string> InServer(std::vector<std::string> argv) const;
+  std::vector<std::string> InReceiver(int i, std::vector<std::string> argv) const;
+
+  /// Drops `fraction` of the UDP datagrams receiver i gets, at random.
+  bool SetLoss(int i, double fraction);
+  /// Limits what the switch sends to receiver i (e.g. "20mbit").
+  bool LimitReceiver(int i, const std::string& rate);
+
+ private:
+  bool Run(const std::vector<std::string>& argv);
+  bool AddHost(const std::string& ns, const std::string& address, const std::string& port);
+
+  std::string prefix_;
+  int receivers_;
+  std::vector<std::string> namespaces_;
+  std::string error_;
+};
+
+}  // namespace fleetcast::testing
+
+#endif  // FLEETCAST_TESTS_E2E_NETNS_LAN_H_
