@@ -318,7 +318,8 @@ class Receiver {
       return Status::Corruption("--target " + options_.target +
                                 ": reads back differently from the image; check the disk");
     }
-    spdlog::info("node {}: disk verified, xxh3-128:{}", node_, digest->ToHex());
+    spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected", node_,
+                 digest->ToHex(), rejected_.load());
     done_sent_ = true;
     Status s = conn_.Send(control::Done{digest->ToHex()});
     connection_lost_ = !s.ok();
