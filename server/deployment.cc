@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace fleetcast {
 
 Deployment::Deployment(const image::Manifest& manifest, uint32_t shard_size,
@@ -40,6 +42,7 @@ void Deployment::OnReport(const std::string& node, const control::Report& report
   planner_.Report(node, report.needs, report.datagrams);
   it->second.view.chunks_done = report.chunks_done;
   it->second.view.rejected = report.rejected;
+  it->second.view.last_datagrams = report.datagrams;
   it->second.view.slow = planner_.IsSlow(node);
   if (report.pass == pass_) it->second.reported = true;
   cv_.notify_all();
@@ -118,6 +121,22 @@ bool Deployment::Finished() const {
 void Deployment::WaitForChange(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, timeout);
+}
+
+std::string Deployment::PassSummary(uint32_t pass, uint64_t pass_datagrams) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string line = "pass " + std::to_string(pass) + ":";
+  const uint32_t stored = manifest_.table.stored_count();
+  for (const auto& [node, c] : clients_) {
+    const double loss =
+        pass_datagrams == 0
+            ? 0
+            : 100.0 * (1.0 - std::min(1.0, static_cast<double>(c.view.last_datagrams) /
+                                               static_cast<double>(pass_datagrams)));
+    line += fmt::format(" {} {}/{} chunks, loss {:.1f}%{}{};", node, c.view.chunks_done, stored,
+                        loss, c.view.slow ? " (slow)" : "", c.view.connected ? "" : " (gone)");
+  }
+  return line;
 }
 
 void Deployment::ReleaseAll(const std::string& action) {

@@ -33,6 +33,7 @@ class Deployment {
     bool slow = false;
     uint64_t chunks_done = 0;
     uint64_t rejected = 0;
+    uint64_t last_datagrams = 0;  // shards it took in the last pass
     std::string digest;
   };
 
@@ -61,6 +62,8 @@ class Deployment {
   bool Finished() const;
   /// Waits until a client joins or the timeout passes.
   void WaitForChange(std::chrono::milliseconds timeout);
+  /// One line per pass for the log: each client's chunks and pass loss.
+  std::string PassSummary(uint32_t pass, uint64_t pass_datagrams) const;
   /// Sends a release to every connected client.
   void ReleaseAll(const std::string& action);
   void Wake();

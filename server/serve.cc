@@ -38,7 +38,7 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
 
 void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds) {
   const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
-  std::printf("deployed %s to %zu nodes in %.1f s (%.1f MB/s of image per node)\n",
+  std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
               image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
   for (const Deployment::ClientView& c : deployment.Clients()) {
     std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
@@ -116,10 +116,10 @@ Status RunServe(const ServeOptions& options) {
 
   StreamOptions stream{session.session, options.rate_bits, options.min_clients, options.max_wait};
   StreamSender sender(*image, &deployment, &*socket, stream);
-  const auto start = std::chrono::steady_clock::now();
   Status s = sender.Run(&stop);
+  // From the first datagram to the last node's verified digest.
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sender.started()).count();
   const bool finished = deployment.Finished();
   if (finished) deployment.ReleaseAll(options.on_release);
   // Let the releases go out and the clients hang up, boundedly.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/wire_format.h"
+#include "platform/progress_line.h"
 
 namespace fleetcast {
 
@@ -28,6 +29,7 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
     return Status::OK();
   }
   spdlog::info("stream starting: {} clients", deployment_->Clients().size());
+  started_ = std::chrono::steady_clock::now();
   uint32_t pass = 0;
   while (!stop->load() && !deployment_->Finished()) {
     const std::vector<ShardRef> plan = deployment_->PlanPass(++pass);
@@ -45,6 +47,7 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
     spdlog::debug("pass {}: {} datagrams", pass, plan.size());
     if (Status s = SendPass(pass, plan, rate, stop); !s.ok()) return s;
     deployment_->EndPass(pass, kReportTimeout);
+    spdlog::info("{}", deployment_->PassSummary(pass, plan.size()));
   }
   return Status::OK();
 }
@@ -52,8 +55,12 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
 Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
                               const std::atomic<bool>* stop) {
   next_send_ = std::chrono::steady_clock::now();
+  // Shards are at most shard_size bytes: the line's total is an upper bound.
+  ProgressLine progress("pass " + std::to_string(pass), plan.size() * options_.shard_size);
+  const uint64_t start_bytes = bytes_;
   for (const ShardRef& ref : plan) {
     if (stop->load()) return Status::OK();
+    progress.Update(bytes_ - start_bytes);
     if (ref.chunk != loaded_chunk_) {
       if (Status s = LoadChunk(ref.chunk); !s.ok()) return s;
     }

@@ -25,6 +25,7 @@ struct StreamOptions {
   uint64_t rate_bits = 1'000'000'000;  // wire bits per second; 0 = unlimited
   size_t min_clients = 1;
   std::chrono::seconds max_wait{60};
+  uint32_t shard_size = 1448;
 };
 
 class StreamSender {
@@ -37,6 +38,8 @@ class StreamSender {
   Status Run(const std::atomic<bool>* stop);
 
   uint64_t datagrams_sent() const { return datagrams_; }
+  /// When the first pass began (after the start policy let it).
+  std::chrono::steady_clock::time_point started() const { return started_; }
   uint64_t bytes_sent() const { return bytes_; }
 
  private:
@@ -60,6 +63,7 @@ class StreamSender {
   std::vector<Bytes> batch_;
   size_t batch_used_ = 0;
   std::chrono::steady_clock::time_point next_send_;
+  std::chrono::steady_clock::time_point started_;
   uint64_t datagrams_ = 0;
   uint64_t bytes_ = 0;
 };

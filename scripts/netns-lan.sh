@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A multicast LAN of network namespaces for the demo and benchmarks (root):
+# a bridge namespace acting as a switch (IGMP snooping with a querier), a
+# server host and N receiver hosts, each with one veth "fcnet0".
+#   scripts/netns-lan.sh up N [PREFIX]     server 10.79.0.1, receiver i 10.79.0.(10+i)
+#   scripts/netns-lan.sh down [PREFIX]
+# Handles the usual pitfalls: rp_filter off, a 224.0.0.0/4 route per host,
+# IGMPv3, and a querier so snooped groups do not age out.
+set -euo pipefail
+cmd=${1:?usage: netns-lan.sh up N [PREFIX] | down [PREFIX]}
+if [[ $cmd == up ]]; then
+  n=${2:?receiver count}
+  prefix=${3:-fcdemo}
+else
+  prefix=${2:-fcdemo}
+fi
+net=10.79.0
+
+add_host() { # ns address bridge-port
+  ip netns add "$1"
+  ip -n "$1" link set lo up
+  ip link add fcnet0 netns "$1" type veth peer name "$3" netns "$prefix-br"
+  ip -n "$1" addr add "$2/24" dev fcnet0
+  ip -n "$1" link set fcnet0 up
+  ip -n "$1" route add 224.0.0.0/4 dev fcnet0
+  ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fcnet0.rp_filter=0 \
+    net.ipv4.conf.all.force_igmp_version=3
+  ip -n "$prefix-br" link set "$3" master br0
+  ip -n "$prefix-br" link set "$3" up
+}
+
+down() {
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(br|srv|rcv[0-9]+)$" || true); do
+    pids=$(ip netns pids "$ns" || true)
+    [[ -n $pids ]] && kill -9 $pids 2>/dev/null || true
+    ip netns del "$ns"
+  done
+}
+
+case $cmd in
+  up)
+    down
+    ip netns add "$prefix-br"
+    ip -n "$prefix-br" link set lo up
+    ip -n "$prefix-br" link add br0 type bridge stp_state 0 forward_delay 0 \
+      mcast_snooping 1 mcast_querier 1 mcast_igmp_version 3
+    ip -n "$prefix-br" link set br0 up
+    add_host "$prefix-srv" "$net.1" s0
+    for ((i = 1; i <= n; i++)); do add_host "$prefix-rcv$i" "$net.$((10 + i))" "r$i"; done
+    ;;
+  down) down ;;
+  *) echo "netns-lan.sh: error: unknown command $cmd; use up or down" >&2; exit 2 ;;
+esac
