@@ -73,8 +73,10 @@ bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
     if (stop->load()) return false;
     if (clients_.size() >= min_clients) return true;
     if (!clients_.empty() && std::chrono::steady_clock::now() >= deadline) return true;
-    cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
-                                                std::chrono::milliseconds(200)));
+    // Past the deadline with nobody joined, wait for a join, not for a
+    // deadline that is already gone (that would spin).
+    const auto tick = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    cv_.wait_until(lock, clients_.empty() ? tick : std::min(deadline, tick));
   }
 }
 
