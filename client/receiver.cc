@@ -115,7 +115,7 @@ class Receiver {
 
   std::string NodeId() const {
     if (!options_.node_id.empty()) return options_.node_id;
-    const std::string mac = InterfaceMac(InterfaceWithAddress(conn_.local_address()));
+    std::string mac = InterfaceMac(InterfaceWithAddress(conn_.local_address()));
     if (!mac.empty() && mac != "00:00:00:00:00:00") return mac;
     char host[256] = {};
     ::gethostname(host, sizeof(host) - 1);

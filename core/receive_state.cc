@@ -87,10 +87,12 @@ std::vector<control::BlockNeed> ReceiveState::Needs() const {
     const uint32_t chunk = table_->entries()[entry].index;
     const fec::ChunkLayout& layout = layouts_[entry];
     auto it = assembling_.find(entry);
-    for (uint16_t b = 0; b < layout.block_count(); ++b) {
+    for (uint32_t b = 0; b < layout.block_count(); ++b) {
       const uint32_t missing =
           it == assembling_.end() ? layout.block(b).data_shards : it->second.blocks[b].missing();
-      if (missing > 0) needs.push_back({chunk, b, static_cast<uint16_t>(missing)});
+      if (missing > 0) {
+        needs.push_back({chunk, static_cast<uint16_t>(b), static_cast<uint16_t>(missing)});
+      }
     }
   }
   return needs;

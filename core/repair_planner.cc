@@ -4,8 +4,9 @@
 
 namespace fleetcast {
 
-RepairPlanner::RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards)
-    : table_(&table) {
+RepairPlanner::RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
+                             uint64_t min_pass_for_share)
+    : table_(&table), min_pass_for_share_(min_pass_for_share) {
   const std::vector<ChunkEntry>& entries = table.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
     layouts_.emplace_back(entries[i].stored_size, shard_size, max_data_shards);
@@ -31,7 +32,7 @@ void RepairPlanner::Report(const std::string& id, const std::vector<control::Blo
     const uint16_t k = static_cast<uint16_t>(layouts_[e->second].block(n.block).data_shards);
     if (n.missing > 0) c.needs[{n.chunk, n.block}] = std::min(n.missing, k);
   }
-  if (c.full_pass && last_pass_size_ > 0) {
+  if (c.full_pass && last_pass_size_ >= min_pass_for_share_) {
     c.share = std::min(1.0, static_cast<double>(received) / static_cast<double>(last_pass_size_));
   }
   ClassifySlow();
@@ -77,7 +78,8 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
   catch_up_ = !fast_need;
   std::vector<ShardRef> pass;
   for (size_t e = 0; e < layouts_.size(); ++e) {
-    for (uint16_t b = 0; b < layouts_[e].block_count(); ++b) {
+    for (uint32_t block = 0; block < layouts_[e].block_count(); ++block) {
+      const auto b = static_cast<uint16_t>(block);
       uint16_t want = 0;
       for (const auto& [id, c] : clients_) {
         if (c.slow == catch_up_) want = std::max(want, Missing(c, e, b));

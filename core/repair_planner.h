@@ -38,8 +38,12 @@ class RepairPlanner {
  public:
   /// A client whose pass share is below this fraction of the median is slow.
   static constexpr double kSlowFraction = 0.5;
+  /// Shares are measured only on passes at least this long: a few repair
+  /// datagrams say nothing about a link's speed.
+  static constexpr uint64_t kMinPassForShare = 256;
 
-  RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards);
+  RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
+                uint64_t min_pass_for_share = kMinPassForShare);
 
   const std::vector<fec::ChunkLayout>& layouts() const { return layouts_; }
   /// Layout of stored entry i (in table order).
@@ -85,6 +89,7 @@ class RepairPlanner {
   std::map<uint32_t, size_t> entry_of_chunk_;
   std::map<std::string, Client> clients_;
   uint64_t last_pass_size_ = 0;
+  uint64_t min_pass_for_share_;
   bool catch_up_ = false;
 };
 

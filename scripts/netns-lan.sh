@@ -4,6 +4,9 @@
 # server host and N receiver hosts, each with one veth "fcnet0".
 #   scripts/netns-lan.sh up N [PREFIX]     server 10.79.0.1, receiver i 10.79.0.(10+i)
 #   scripts/netns-lan.sh down [PREFIX]
+# RATE=1gbit shapes the server's egress (tc tbf, like a NIC of that speed);
+# LOSS=0.01 drops that fraction of UDP datagrams at random on each receiver's
+# input (nftables), independently per receiver.
 # Handles the usual pitfalls: rp_filter off, a 224.0.0.0/4 route per host,
 # IGMPv3, and a querier so snooped groups do not age out.
 set -euo pipefail
@@ -47,6 +50,23 @@ case $cmd in
     ip -n "$prefix-br" link set br0 up
     add_host "$prefix-srv" "$net.1" s0
     for ((i = 1; i <= n; i++)); do add_host "$prefix-rcv$i" "$net.$((10 + i))" "r$i"; done
+    if [[ -n ${RATE:-} && ${RATE:-} != unlimited ]]; then
+      ip netns exec "$prefix-srv" tc qdisc replace dev fcnet0 root tbf rate "$RATE" \
+        burst 256kb latency 20ms
+    fi
+    if [[ -n ${LOSS:-} && ${LOSS:-0} != 0 ]]; then
+      threshold=$(awk -v l="$LOSS" 'BEGIN { printf "%d", l * 1000000 + 0.5 }')
+      for ((i = 1; i <= n; i++)); do
+        ip netns exec "$prefix-rcv$i" nft -f - <<NFT
+table inet fcloss {
+  chain in {
+    type filter hook input priority 0; policy accept;
+    meta l4proto udp numgen random mod 1000000 < $threshold drop
+  }
+}
+NFT
+      done
+    fi
     ;;
   down) down ;;
   *) echo "netns-lan.sh: error: unknown command $cmd; use up or down" >&2; exit 2 ;;

@@ -12,7 +12,7 @@ class RepairPlannerTest : public ::testing::Test {
   RepairPlannerTest()
       : table_(ChunkTable::Make(4 * 65536, 65536, {{0, 1000, 4096, 1, {}}, {3, 15000, 5096, 2, {}}})
                    .value()),
-        planner_(table_, 100, 64) {}
+        planner_(table_, 100, 64, /*min_pass_for_share=*/1) {}
 
   static size_t Count(const std::vector<ShardRef>& pass, uint32_t chunk, uint16_t block) {
     return std::count_if(pass.begin(), pass.end(),
@@ -87,6 +87,16 @@ TEST_F(RepairPlannerTest, SlowClientIsServedInACatchUpPass) {
   EXPECT_EQ(pass.size(), 144u);
   EXPECT_EQ(Count(pass, 3, 2), 45u);
   EXPECT_NEAR(planner_.SlowestShare(), 0.1, 0.001);
+}
+
+TEST_F(RepairPlannerTest, ShortPassesDoNotMakeAClientSlow) {
+  RepairPlanner planner(table_, 100, 64);  // shares only from passes of 256 or more
+  for (const char* id : {"a", "b", "c"}) planner.AddClient(id);
+  planner.PlanPass();
+  planner.Report("a", {}, 160);
+  planner.Report("b", {}, 160);
+  planner.Report("c", {{0, 0, 9}}, 1);
+  EXPECT_FALSE(planner.IsSlow("c"));
 }
 
 TEST_F(RepairPlannerTest, ReportsAboutUnknownChunksAreIgnored) {
