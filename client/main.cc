@@ -23,6 +23,8 @@ int Body(int argc, char** argv) {
   receive_cmd->add_option("--server", receive.server, "HOST[:PORT] of fleetcast-server serve")
       ->required();
   receive_cmd->add_option("--target", receive.target, "disk or image file to write")->required();
+  receive_cmd->add_option("--interface", receive.interface,
+                          "interface to receive on (default: the one that reaches the server)");
   receive_cmd->add_option("--node-id", receive.node_id, "name of this node (default: its MAC)");
   receive_cmd->add_flag("--zero", zero, "write zeros where the image's chunks are zero");
   receive_cmd->add_flag("--discard", discard, "discard (TRIM) where the image's chunks are zero");

@@ -113,9 +113,19 @@ class Receiver {
     return Setup(*session);
   }
 
+  // The address to join the group on: --interface's, or the one the
+  // control connection left from.
+  Result<in_addr> JoinAddress() const {
+    if (options_.interface.empty()) return conn_.local_address();
+    return InterfaceAddress(options_.interface);
+  }
+
   std::string NodeId() const {
     if (!options_.node_id.empty()) return options_.node_id;
-    std::string mac = InterfaceMac(InterfaceWithAddress(conn_.local_address()));
+    const std::string name = options_.interface.empty()
+                                 ? InterfaceWithAddress(conn_.local_address())
+                                 : options_.interface;
+    std::string mac = InterfaceMac(name);
     if (!mac.empty() && mac != "00:00:00:00:00:00") return mac;
     char host[256] = {};
     ::gethostname(host, sizeof(host) - 1);
@@ -178,8 +188,9 @@ class Receiver {
     if (!ParseAddress(session.group, &group)) {
       return Status::Corruption("server sent group " + session.group);
     }
-    Result<MulticastReceiver> r =
-        MulticastReceiver::Open(conn_.local_address(), group, session.port);
+    Result<in_addr> local = JoinAddress();
+    if (!local.ok()) return local.status();
+    Result<MulticastReceiver> r = MulticastReceiver::Open(*local, group, session.port);
     if (!r.ok()) return r.status();
     session_ = session.session;
     stop_receiving_ = false;

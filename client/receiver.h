@@ -18,7 +18,8 @@ namespace fleetcast {
 struct ReceiveOptions {
   std::string server;  // HOST[:PORT]
   std::string target;
-  std::string node_id;  // default: MAC of the interface that reaches the server
+  std::string interface;  // to join the group on; default: the one that reaches the server
+  std::string node_id;    // default: MAC of the interface that reaches the server
   ZeroPolicy zero = ZeroPolicy::kLeave;
   size_t threads = 0;
   uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled

@@ -1,6 +1,7 @@
 #include "core/repair_planner.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace fleetcast {
 
@@ -85,17 +86,26 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
         if (c.slow == catch_up_) want = std::max(want, Missing(c, e, b));
       }
       const uint32_t k = layouts_[e].block(b).data_shards;
-      for (uint16_t i = 0; i < want; ++i) {
+      const uint32_t send = want == 0 ? 0 : want + Extra(want, k);
+      for (uint32_t i = 0; i < send; ++i) {
         const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
         pass.push_back(
             {table_->entries()[e].index, b, static_cast<uint8_t>(shard), static_cast<uint8_t>(k)});
       }
     }
   }
-  // A share is only measured on a pass planned for that client's needs.
-  for (auto& [id, c] : clients_) c.full_pass = c.slow == catch_up_;
+  // A share says how fast a link is only on a pass that sent the client
+  // everything it needed: its first, or a catch-up pass for it.
+  for (auto& [id, c] : clients_) c.full_pass = catch_up_ ? c.slow : c.needs_all;
   last_pass_size_ = pass.size();
   return pass;
+}
+
+uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k) {
+  // A whole block goes out with a few parity shards, so one lost shard does
+  // not hold its chunk to the next pass; a repair gets half again.
+  if (want >= k) return static_cast<uint32_t>(std::ceil(k * kProactiveParity));
+  return (want + 1) / 2;
 }
 
 double RepairPlanner::SlowestShare() const {

@@ -41,6 +41,11 @@ class RepairPlanner {
   /// Shares are measured only on passes at least this long: a few repair
   /// datagrams say nothing about a link's speed.
   static constexpr uint64_t kMinPassForShare = 256;
+  /// Parity sent with a whole block, as a fraction of its data shards.
+  static constexpr double kProactiveParity = 0.03;
+
+  /// Shards sent beyond `want` missing ones in a block of k data shards.
+  static uint32_t Extra(uint32_t want, uint32_t k);
 
   RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
                 uint64_t min_pass_for_share = kMinPassForShare);
@@ -75,7 +80,7 @@ class RepairPlanner {
   struct Client {
     bool needs_all = true;  // before its first report
     std::map<std::pair<uint32_t, uint16_t>, uint16_t> needs;
-    bool full_pass = false;  // present for the whole last pass
+    bool full_pass = false;  // the last pass sent it all it needed: measure its share
     double share = 1.0;      // of the last pass it was present for
     bool slow = false;
   };

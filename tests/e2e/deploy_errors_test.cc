@@ -130,6 +130,23 @@ TEST_F(DeployErrorsTest, ForgedAndForeignDatagramsAreIgnoredAndCounted) {
   server->Wait(60);
 }
 
+TEST_F(DeployErrorsTest, ZeroOptionOverwritesOldBytesInZeroChunks) {
+  testing::WriteFileBytes(dir_ / "t.raw", Bytes(raw_.size(), 0x77));  // yesterday's disk
+  auto server = StartServer(7336);
+  ProgramResult r = Receive("127.0.0.1:7336", dir_ / "t.raw", {"--zero", "--interface", "lo"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileBytes(dir_ / "t.raw"), raw_);
+  server->Wait(60);
+}
+
+TEST_F(DeployErrorsTest, UnknownInterfaceIsOneLine) {
+  auto server = StartServer(7337);
+  ProgramResult r = Receive("127.0.0.1:7337", dir_ / "t.raw", {"--interface", "nosuch0"});
+  EXPECT_EQ(r.err.substr(r.err.rfind("fleetcast-client: error:")),
+            "fleetcast-client: error: --interface nosuch0: no such interface with an IPv4 "
+            "address; see `ip -4 addr`\n");
+}
+
 TEST_F(DeployErrorsTest, TargetInMissingFolderIsRefused) {
   auto server = StartServer(7333);
   ProgramResult r = Receive("127.0.0.1:7333", dir_ / "no/such/t.raw");
