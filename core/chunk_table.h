@@ -72,6 +72,11 @@ class ChunkTable {
 
   /// The entry of chunk `index`, or nullptr if that chunk is all zero.
   const ChunkEntry* Find(uint32_t index) const;
+  /// Position of chunk `index`'s entry in entries(), or -1 for a zero chunk.
+  long EntryOf(uint32_t index) const {
+    const ChunkEntry* e = Find(index);
+    return e == nullptr ? -1 : e - entries_.data();
+  }
   uint64_t RawOffset(uint32_t index) const { return uint64_t{index} * chunk_size_; }
   /// chunk_size, except for a shorter last chunk.
   uint32_t RawLength(uint32_t index) const;

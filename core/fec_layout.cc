@@ -30,4 +30,14 @@ uint32_t ChunkLayout::DataShardBytes(uint32_t i, uint32_t shard) const {
   return static_cast<uint32_t>(std::min<uint64_t>(shard_length_, b.length - start));
 }
 
+std::vector<ChunkLayout> LayoutsFor(const ChunkTable& table, uint32_t shard_size,
+                                    uint32_t max_data_shards) {
+  std::vector<ChunkLayout> layouts;
+  layouts.reserve(table.stored_count());
+  for (const ChunkEntry& e : table.entries()) {
+    layouts.emplace_back(e.stored_size, shard_size, max_data_shards);
+  }
+  return layouts;
+}
+
 }  // namespace fleetcast::fec

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/chunk_table.h"
+
 namespace fleetcast::fec {
 
 /// Reed-Solomon over GF(2^8): data + parity shards of one block.
@@ -44,6 +46,10 @@ class ChunkLayout {
   uint32_t shard_length_ = 0;
   std::vector<BlockSpan> blocks_;
 };
+
+/// The layout of every stored chunk of a table, in entry order.
+std::vector<ChunkLayout> LayoutsFor(const ChunkTable& table, uint32_t shard_size,
+                                    uint32_t max_data_shards);
 
 }  // namespace fleetcast::fec
 

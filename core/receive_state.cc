@@ -4,19 +4,15 @@ namespace fleetcast {
 
 ReceiveState::ReceiveState(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
                            size_t max_assembling)
-    : table_(&table), max_assembling_(max_assembling) {
-  const std::vector<ChunkEntry>& entries = table.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    layouts_.emplace_back(entries[i].stored_size, shard_size, max_data_shards);
-    entry_of_chunk_[entries[i].index] = i;
-  }
-  phase_.assign(entries.size(), Phase::kNeeded);
-}
+    : table_(&table),
+      max_assembling_(max_assembling),
+      layouts_(fec::LayoutsFor(table, shard_size, max_data_shards)),
+      phase_(table.stored_count(), Phase::kNeeded) {}
 
 ReceiveState::Outcome ReceiveState::Add(const wire::DatagramHeader& h, ByteView payload) {
-  auto e = entry_of_chunk_.find(h.chunk);
-  if (e == entry_of_chunk_.end()) return Outcome::kRejected;
-  const size_t entry = e->second;
+  const long found = table_->EntryOf(h.chunk);
+  if (found < 0) return Outcome::kRejected;
+  const auto entry = static_cast<size_t>(found);
   const fec::ChunkLayout& layout = layouts_[entry];
   if (h.block >= layout.block_count() || h.k != layout.block(h.block).data_shards ||
       payload.size() > layout.shard_length()) {
@@ -42,7 +38,7 @@ ReceiveState::Outcome ReceiveState::Add(const wire::DatagramHeader& h, ByteView 
 }
 
 Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
-  const size_t entry = entry_of_chunk_.at(chunk);
+  const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   auto it = assembling_.find(entry);
   const fec::ChunkLayout& layout = layouts_[entry];
   stored->resize(table_->entries()[entry].stored_size);
@@ -59,7 +55,7 @@ Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
 }
 
 void ReceiveState::MarkDone(uint32_t chunk) {
-  const size_t entry = entry_of_chunk_.at(chunk);
+  const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   if (phase_[entry] == Phase::kDone) return;
   if (phase_[entry] == Phase::kWriting) --writing_;
   assembling_.erase(entry);
@@ -69,7 +65,7 @@ void ReceiveState::MarkDone(uint32_t chunk) {
 }
 
 void ReceiveState::MarkFailed(uint32_t chunk) {
-  const size_t entry = entry_of_chunk_.at(chunk);
+  const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   if (phase_[entry] != Phase::kWriting) return;
   --writing_;
   phase_[entry] = Phase::kNeeded;

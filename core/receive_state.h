@@ -61,7 +61,6 @@ class ReceiveState {
   size_t max_assembling_;
   std::vector<fec::ChunkLayout> layouts_;
   std::vector<Phase> phase_;
-  std::map<uint32_t, size_t> entry_of_chunk_;
   std::map<size_t, Assembly> assembling_;  // by entry
   fec::GeneratorCache generators_;
   uint64_t done_ = 0;

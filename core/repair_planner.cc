@@ -7,13 +7,10 @@ namespace fleetcast {
 
 RepairPlanner::RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
                              uint64_t min_pass_for_share)
-    : table_(&table), min_pass_for_share_(min_pass_for_share) {
-  const std::vector<ChunkEntry>& entries = table.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    layouts_.emplace_back(entries[i].stored_size, shard_size, max_data_shards);
-    cursors_.emplace_back(layouts_.back().block_count(), 0);
-    entry_of_chunk_[entries[i].index] = i;
-  }
+    : table_(&table),
+      layouts_(fec::LayoutsFor(table, shard_size, max_data_shards)),
+      min_pass_for_share_(min_pass_for_share) {
+  for (const fec::ChunkLayout& layout : layouts_) cursors_.emplace_back(layout.block_count(), 0);
 }
 
 void RepairPlanner::AddClient(const std::string& id) { clients_[id] = Client{}; }
@@ -28,9 +25,9 @@ void RepairPlanner::Report(const std::string& id, const std::vector<control::Blo
   c.needs_all = false;
   c.needs.clear();
   for (const control::BlockNeed& n : needs) {
-    auto e = entry_of_chunk_.find(n.chunk);
-    if (e == entry_of_chunk_.end() || n.block >= layouts_[e->second].block_count()) continue;
-    const uint16_t k = static_cast<uint16_t>(layouts_[e->second].block(n.block).data_shards);
+    const long entry = table_->EntryOf(n.chunk);
+    if (entry < 0 || n.block >= layouts_[entry].block_count()) continue;
+    const auto k = static_cast<uint16_t>(layouts_[entry].block(n.block).data_shards);
     if (n.missing > 0) c.needs[{n.chunk, n.block}] = std::min(n.missing, k);
   }
   if (c.full_pass && last_pass_size_ >= min_pass_for_share_) {

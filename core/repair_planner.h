@@ -91,7 +91,6 @@ class RepairPlanner {
   const ChunkTable* table_;
   std::vector<fec::ChunkLayout> layouts_;
   std::vector<std::vector<uint32_t>> cursors_;  // [entry][block]
-  std::map<uint32_t, size_t> entry_of_chunk_;
   std::map<std::string, Client> clients_;
   uint64_t last_pass_size_ = 0;
   uint64_t min_pass_for_share_;
