@@ -50,7 +50,12 @@ class Receiver {
 
   Status Run() {
     if (Status s = ParseServer(options_.server, &host_, &port_); !s.ok()) return s;
-    if (Status s = FirstConnect(); !s.ok()) return s;
+    connection_lost_ = false;
+    if (Status s = FirstConnect(); !s.ok()) {
+      // Connected, then lost the server before the session began: retry.
+      if (!connection_lost_) return s;
+      if (Status r = Reconnect(s); !r.ok()) return r;
+    }
     for (;;) {
       connection_lost_ = false;
       Status s = ControlLoop();
@@ -104,9 +109,12 @@ class Receiver {
   Status Join() {
     if (node_.empty()) node_ = NodeId();
     done_sent_ = false;  // a new server has not heard it
-    if (Status s = conn_.Send(control::Hello{node_, control::kProtocolVersion}); !s.ok()) return s;
-    Result<control::Message> m = conn_.Receive(kSessionTimeout);
-    if (!m.ok()) return m.status();
+    Status sent = conn_.Send(control::Hello{node_, control::kProtocolVersion});
+    Result<control::Message> m = sent.ok() ? conn_.Receive(kSessionTimeout) : sent;
+    if (!m.ok()) {
+      connection_lost_ = m.status().code() == Status::Code::kIOError;
+      return m.status();
+    }
     if (auto* e = std::get_if<control::Error>(&*m)) return Status::IOError("server: " + e->message);
     auto* session = std::get_if<control::Session>(&*m);
     if (session == nullptr) return Status::Corruption("server sent " + control::TypeName(*m));
