@@ -1,7 +1,8 @@
 // DiskTarget: the disk (or image file) a client writes. Opening it checks,
 // before any byte is written, that it is large enough, writable and not
 // mounted. It also reads back what it holds: chunks already correct (for a
-// restarted client) and the image digest of the finished disk.
+// restarted client) and the image digest of the finished disk. ReadDigest
+// and Write may be called from several threads at once.
 #ifndef FLEETCAST_CLIENT_DISK_TARGET_H_
 #define FLEETCAST_CLIENT_DISK_TARGET_H_
 
@@ -10,6 +11,7 @@
 #include "core/chunk_table.h"
 #include "core/digest.h"
 #include "core/status.h"
+#include "platform/file.h"
 
 namespace fleetcast {
 
@@ -20,16 +22,14 @@ class DiskTarget {
  public:
   /// Opens path for an image of raw_size bytes. A block device must be at
   /// least that large and not in use (mounted); a regular file is created or
-  /// extended.
+  /// extended. Messages name the --target.
   static Result<DiskTarget> Open(const std::string& path, uint64_t raw_size);
-  DiskTarget(DiskTarget&& other) noexcept;
-  DiskTarget& operator=(DiskTarget&&) = delete;
-  ~DiskTarget();
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
+  /// True if the target was there before (and may hold chunks already).
   bool existed() const { return existed_; }
 
-  Status Write(uint64_t offset, ByteView bytes) const;
+  Status Write(uint64_t offset, ByteView bytes) const { return file_.WriteAt(offset, bytes); }
   /// Applies the zero policy to every zero chunk of the table.
   Status HandleZeroChunks(const ChunkTable& table, ZeroPolicy policy) const;
   /// Flushes to the disk and drops the cached pages, so reads hit the disk.
@@ -38,12 +38,9 @@ class DiskTarget {
   Result<Digest128> ReadDigest(const ChunkTable& table, uint32_t index) const;
 
  private:
-  DiskTarget() = default;
-  Status Discard(uint64_t offset, uint64_t length) const;
+  DiskTarget(File file, bool existed) : file_(std::move(file)), existed_(existed) {}
 
-  int fd_ = -1;
-  std::string path_;
-  bool block_device_ = false;
+  File file_;
   bool existed_ = false;
 };
 

@@ -43,9 +43,9 @@ class Status {
 
   /// The same status with "context: " in front of its message, so a caller can
   /// name the file or chunk that a lower layer did not know about.
-  Status Prefixed(const std::string& context) const {
+  Status Prefixed(const std::string& context, const std::string& separator = ": ") const {
     if (ok()) return *this;
-    return {code_, context + ": " + message_};
+    return {code_, context + separator + message_};
   }
 
   /// "OK", or the code's name and the message, for tests and logs.

@@ -1,6 +1,7 @@
 #include "platform/file.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -113,6 +114,23 @@ Result<File> File::OpenDevice(const std::string& path) {
   return f;
 }
 
+Result<File> File::OpenTarget(const std::string& path) {
+  struct stat st {};
+  const bool device = ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+  // O_EXCL on a block device fails with EBUSY while it, or a partition of
+  // it, is mounted or otherwise claimed.
+  const int flags = device ? (O_RDWR | O_EXCL) : (O_RDWR | O_CREAT);
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EBUSY) {
+    return Status::InvalidArgument(path +
+                                   ": is mounted or in use; unmount it or choose another disk");
+  }
+  if (fd < 0) return ErrnoStatus(path, errno);
+  File f(fd, path);
+  if (Status s = f.Stat(); !s.ok()) return s;
+  return f;
+}
+
 Status File::ReadAt(uint64_t offset, std::span<uint8_t> out) const {
   size_t done = 0;
   while (done < out.size()) {
@@ -153,6 +171,21 @@ Status File::Sync() const {
 }
 
 void File::AdviseSequential() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL); }
+
+void File::DropCache() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); }
+
+Status File::Discard(uint64_t offset, uint64_t length) const {
+  int rc = 0;
+  if (block_device_) {
+    uint64_t range[2] = {offset, length};
+    rc = ::ioctl(fd_, BLKDISCARD, &range);
+  } else {
+    rc = ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                     static_cast<off_t>(length));
+  }
+  if (rc != 0) return ErrnoStatus(path_ + ": discard", errno);
+  return Status::OK();
+}
 
 bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa {};

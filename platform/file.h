@@ -29,6 +29,10 @@ class File {
   static Result<File> CreateNew(const std::string& path);
   /// Opens an existing block device for writing.
   static Result<File> OpenDevice(const std::string& path);
+  /// Opens a disk to image for reading and writing: a block device
+  /// exclusively (kInvalidArgument "in use" while it or a partition of it is
+  /// mounted), a regular file created if missing.
+  static Result<File> OpenTarget(const std::string& path);
 
   const std::string& path() const { return path_; }
   bool is_block_device() const { return block_device_; }
@@ -43,6 +47,10 @@ class File {
   Status Sync() const;
   /// Hints that the file is read front to back.
   void AdviseSequential() const;
+  /// Drops the file's cached pages, so later reads come from the disk.
+  void DropCache() const;
+  /// Frees a range: BLKDISCARD on a block device, a hole in a regular file.
+  Status Discard(uint64_t offset, uint64_t length) const;
 
  private:
   File(int fd, std::string path);

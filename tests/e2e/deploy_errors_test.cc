@@ -139,6 +139,15 @@ TEST_F(DeployErrorsTest, ZeroOptionOverwritesOldBytesInZeroChunks) {
   server->Wait(60);
 }
 
+TEST_F(DeployErrorsTest, DiscardOptionPunchesZeroChunksOfAFile) {
+  testing::WriteFileBytes(dir_ / "t.raw", Bytes(raw_.size(), 0x77));
+  auto server = StartServer(7338);
+  ProgramResult r = Receive("127.0.0.1:7338", dir_ / "t.raw", {"--discard"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileBytes(dir_ / "t.raw"), raw_);
+  server->Wait(60);
+}
+
 TEST_F(DeployErrorsTest, UnknownInterfaceIsOneLine) {
   auto server = StartServer(7337);
   ProgramResult r = Receive("127.0.0.1:7337", dir_ / "t.raw", {"--interface", "nosuch0"});
