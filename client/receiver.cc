@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -265,7 +264,6 @@ class Receiver {
       state_->MarkFailed(chunk);
       if (s.code() == Status::Code::kIOError) write_error_ = s;
     }
-    cv_.notify_all();
   }
 
   // --- control plane -------------------------------------------------------
@@ -385,7 +383,6 @@ class Receiver {
   std::unique_ptr<DiskTarget> target_;
 
   std::mutex mu_;  // guards state_ and write_error_
-  std::condition_variable cv_;
   std::unique_ptr<ReceiveState> state_;
   Status write_error_;
 

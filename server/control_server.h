@@ -8,7 +8,6 @@
 #define FLEETCAST_SERVER_CONTROL_SERVER_H_
 
 #include <memory>
-#include <set>
 
 #include "core/control_message.h"
 #include "platform/asio.h"

@@ -156,6 +156,16 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_se
   return ChildProcess(argv).Wait(timeout_seconds);
 }
 
+LoopDevice::LoopDevice(const std::string& file) {
+  ProgramResult r = RunProgram({"losetup", "--find", "--show", file}, 30);
+  if (r.exit_code == 0) path_ = r.out.substr(0, r.out.find('\n'));
+  error_ = r.err;
+}
+
+LoopDevice::~LoopDevice() {
+  if (!path_.empty()) RunProgram({"losetup", "--detach", path_}, 30);
+}
+
 std::string WaitForFile(const std::string& folder, const std::string& prefix,
                         double timeout_seconds) {
   const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);

@@ -65,6 +65,23 @@ class ChildProcess {
 /// Runs argv[0] with argv: ChildProcess(argv).Wait(timeout_seconds).
 ProgramResult RunProgram(const std::vector<std::string>& argv, double timeout_seconds = 120);
 
+/// A loop device over a file (needs root); detached when it goes out of
+/// scope. path() is "" if losetup failed, and error() says why.
+class LoopDevice {
+ public:
+  explicit LoopDevice(const std::string& file);
+  ~LoopDevice();
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string path_;
+  std::string error_;
+};
+
 /// Waits at most timeout_seconds for a file whose name starts with prefix to
 /// appear in folder (inotify, no polling); returns its path, or "" on timeout.
 std::string WaitForFile(const std::string& folder, const std::string& prefix,

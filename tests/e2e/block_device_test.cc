@@ -12,27 +12,7 @@ using testing::ProgramResult;
 
 constexpr uint32_t kChunk = 64 * 1024;
 
-// A loop device over a file; detached when it goes out of scope.
-class LoopDevice {
- public:
-  explicit LoopDevice(const std::string& file) {
-    ProgramResult r = testing::RunProgram({"losetup", "--find", "--show", file}, 30);
-    if (r.exit_code == 0) path_ = r.out.substr(0, r.out.find('\n'));
-    error_ = r.err;
-  }
-  ~LoopDevice() {
-    if (!path_.empty()) testing::RunProgram({"losetup", "--detach", path_}, 30);
-  }
-  LoopDevice(const LoopDevice&) = delete;
-  LoopDevice& operator=(const LoopDevice&) = delete;
-
-  const std::string& path() const { return path_; }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string path_;
-  std::string error_;
-};
+using testing::LoopDevice;
 
 class BlockDeviceTest : public ::testing::Test {
  protected:

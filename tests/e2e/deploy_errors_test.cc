@@ -165,53 +165,36 @@ TEST_F(DeployErrorsTest, TargetInMissingFolderIsRefused) {
                 ": No such file or directory; check the path\n");
 }
 
-// A loop device over a file of `bytes`; detached at the end.
-class Loop {
- public:
-  Loop(const std::string& file, size_t bytes) {
-    testing::WriteFileBytes(file, Bytes(bytes, 0x5a));
-    ProgramResult r = testing::RunProgram({"losetup", "--find", "--show", file}, 30);
-    device_ = r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : "";
-  }
-  ~Loop() {
-    if (!device_.empty()) testing::RunProgram({"losetup", "--detach", device_}, 30);
-  }
-  Loop(const Loop&) = delete;
-  Loop& operator=(const Loop&) = delete;
-  const std::string& device() const { return device_; }
-
- private:
-  std::string device_;
-};
-
 TEST_F(DeployErrorsTest, DiskSmallerThanTheImageIsRefusedUntouched) {
-  Loop loop(dir_ / "small.disk", 4 * kChunk);
-  ASSERT_NE(loop.device(), "") << "losetup failed (needs root)";
+  testing::WriteFileBytes(dir_ / "small.disk", Bytes(4 * kChunk, 0x5a));
+  testing::LoopDevice loop(dir_ / "small.disk");
+  ASSERT_NE(loop.path(), "") << "losetup: " << loop.error();
   auto server = StartServer(7334);
-  ProgramResult r = Receive("127.0.0.1:7334", loop.device());
+  ProgramResult r = Receive("127.0.0.1:7334", loop.path());
   EXPECT_EQ(r.err.substr(r.err.rfind("fleetcast-client: error:")),
-            "fleetcast-client: error: --target " + loop.device() +
+            "fleetcast-client: error: --target " + loop.path() +
                 ": disk is 4194304 bytes, the image needs 8388608; use a larger disk\n");
   EXPECT_EQ(testing::ReadFileBytes(dir_ / "small.disk"), Bytes(4 * kChunk, 0x5a));
 }
 
 TEST_F(DeployErrorsTest, MountedDiskIsRefusedUntouched) {
-  Loop loop(dir_ / "fs.disk", 16 * kChunk);
-  ASSERT_NE(loop.device(), "") << "losetup failed (needs root)";
-  ASSERT_EQ(testing::RunProgram({"mke2fs", "-q", "-t", "ext4", loop.device()}).exit_code, 0);
+  testing::WriteFileBytes(dir_ / "fs.disk", Bytes(16 * kChunk, 0x5a));
+  testing::LoopDevice loop(dir_ / "fs.disk");
+  ASSERT_NE(loop.path(), "") << "losetup: " << loop.error();
+  ASSERT_EQ(testing::RunProgram({"mke2fs", "-q", "-t", "ext4", loop.path()}).exit_code, 0);
   const std::string mnt = dir_ / "mnt";
   ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
   // Mounted in a private mount namespace that lives as long as `holder`.
   ChildProcess holder(
       {"unshare", "--mount", "--propagation", "private", "sh", "-c",
-       "mount " + loop.device() + " " + mnt + " && echo mounted && exec tail -f " + "/dev/null"});
+       "mount " + loop.path() + " " + mnt + " && echo mounted && exec tail -f " + "/dev/null"});
   ASSERT_TRUE(holder.WaitForText("mounted", 30));
   auto server = StartServer(7335);
-  ProgramResult r = Receive("127.0.0.1:7335", loop.device());
+  ProgramResult r = Receive("127.0.0.1:7335", loop.path());
   holder.Signal(SIGKILL);
   holder.Wait(30);
   EXPECT_EQ(r.err.substr(r.err.rfind("fleetcast-client: error:")),
-            "fleetcast-client: error: --target " + loop.device() +
+            "fleetcast-client: error: --target " + loop.path() +
                 ": is mounted or in use; unmount it or choose another disk\n");
   // Mounting changed the filesystem's own bytes; none of the image's landed.
   const Bytes disk = testing::ReadFileBytes(dir_ / "fs.disk");
