@@ -126,9 +126,9 @@ void StreamSender::Frame(uint32_t pass, const ShardRef& ref) {
   if (ref.shard < ref.k) {
     std::memcpy(out, block.data() + size_t{ref.shard} * len, payload);
   } else {
-    std::vector<const uint8_t*> data(ref.k);
-    for (uint32_t i = 0; i < ref.k; ++i) data[i] = block.data() + size_t{i} * len;
-    encoder_.Encode(data, len, ref.shard, out);
+    sources_.resize(ref.k);
+    for (uint32_t i = 0; i < ref.k; ++i) sources_[i] = block.data() + size_t{i} * len;
+    encoder_.Encode(sources_, len, ref.shard, out);
   }
 }
 

@@ -59,6 +59,7 @@ class StreamSender {
   uint32_t loaded_chunk_ = UINT32_MAX;
   size_t loaded_entry_ = 0;
   std::vector<Bytes> blocks_;  // the loaded chunk's blocks, zero-padded to k * shard length
+  std::vector<const uint8_t*> sources_;  // a block's data shards, for the encoder
 
   std::vector<Bytes> batch_;
   size_t batch_used_ = 0;
