@@ -48,12 +48,13 @@ run_udpcast() {
   local t0 pids=() i
   rm -f "$work"/rcv*.raw
   for ((i = 1; i <= n; i++)); do
-    ip netns exec "fcbench-rcv$i" udp-receiver --file "$work/rcv$i.raw" --interface fcnet0 \
+    # Bounded: under loss a receiver's rendezvous can be lost and it never joins.
+    ip netns exec "fcbench-rcv$i" timeout 300 udp-receiver --file "$work/rcv$i.raw" --interface fcnet0 \
       --nokbd --rcvbuf 4194304 --mcast-rdv-address 239.79.0.9 >"$work/udp-rcv$i.log" 2>&1 &
     pids+=($!)
   done
   t0=$(now)
-  ip netns exec fcbench-srv udp-sender --file "$image" --interface fcnet0 --min-receivers "$n" \
+  ip netns exec fcbench-srv timeout 300 udp-sender --file "$image" --interface fcnet0 --min-receivers "$n" \
     --mcast-rdv-address 239.79.0.9 --mcast-data-address 239.79.0.10 --rexmit-hello-interval 100 --nokbd ${udp_rate:+--max-bitrate "$udp_rate"} >/dev/null 2>"$work/udp-sender.log"
   for p in "${pids[@]}"; do wait "$p"; done
   echo "$(now) - $t0" | bc
