@@ -32,6 +32,7 @@ void RepairPlanner::Report(const std::string& id, const std::vector<control::Blo
   }
   if (c.full_pass && last_pass_size_ >= min_pass_for_share_) {
     c.share = std::min(1.0, static_cast<double>(received) / static_cast<double>(last_pass_size_));
+    c.loss = 1.0 - c.share;
   }
   ClassifySlow();
 }
@@ -47,6 +48,21 @@ void RepairPlanner::ClassifySlow() {
   for (auto& [id, c] : clients_) {
     if (c.full_pass) c.slow = c.share < kSlowFraction * median;
   }
+}
+
+void RepairPlanner::ObserveLoss(const std::string& id, double loss) {
+  auto it = clients_.find(id);
+  if (it != clients_.end()) it->second.loss = std::clamp(loss, 0.0, 1.0);
+}
+
+double RepairPlanner::loss_estimate() const {
+  // Slow clients lose most of a full-speed pass: that is their link, not
+  // the network's loss; catch-up passes run at their pace instead.
+  double loss = 0;
+  for (const auto& [id, c] : clients_) {
+    if (!c.slow) loss = std::max(loss, c.loss);
+  }
+  return loss;
 }
 
 bool RepairPlanner::IsSlow(const std::string& id) const {
@@ -74,6 +90,7 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
     if (!c.slow && (c.needs_all || !c.needs.empty())) fast_need = true;
   }
   catch_up_ = !fast_need;
+  const double loss = loss_estimate();
   std::vector<ShardRef> pass;
   for (size_t e = 0; e < layouts_.size(); ++e) {
     for (uint32_t block = 0; block < layouts_[e].block_count(); ++block) {
@@ -83,7 +100,7 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
         if (c.slow == catch_up_) want = std::max(want, Missing(c, e, b));
       }
       const uint32_t k = layouts_[e].block(b).data_shards;
-      const uint32_t send = want == 0 ? 0 : want + Extra(want, k);
+      const uint32_t send = want == 0 ? 0 : want + Extra(want, k, loss);
       for (uint32_t i = 0; i < send; ++i) {
         const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
         pass.push_back(
@@ -98,11 +115,12 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
   return pass;
 }
 
-uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k) {
-  // A whole block goes out with a few parity shards, so one lost shard does
-  // not hold its chunk to the next pass; a repair gets half again.
-  if (want >= k) return static_cast<uint32_t>(std::ceil(k * kProactiveParity));
-  return (want + 1) / 2;
+uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k, double loss) {
+  // Expected losses among the shards sent, so a typical block completes in
+  // this pass; the unlucky rest cost a short repair pass, not a waste of
+  // parity on every block. Nothing extra where nothing is lost.
+  const double sent = static_cast<double>(std::min(want, k));
+  return static_cast<uint32_t>(std::ceil(sent * loss / (1.0 - std::min(loss, 0.5)) - 1e-9));
 }
 
 double RepairPlanner::SlowestShare() const {

@@ -41,11 +41,10 @@ class RepairPlanner {
   /// Shares are measured only on passes at least this long: a few repair
   /// datagrams say nothing about a link's speed.
   static constexpr uint64_t kMinPassForShare = 256;
-  /// Parity sent with a whole block, as a fraction of its data shards.
-  static constexpr double kProactiveParity = 0.03;
-
-  /// Shards sent beyond `want` missing ones in a block of k data shards.
-  static uint32_t Extra(uint32_t want, uint32_t k);
+  /// Shards sent beyond `want` missing ones in a block of k data shards
+  /// when the neediest client loses a fraction `loss` of datagrams: the
+  /// shards it is expected to lose, so most blocks finish in this pass.
+  static uint32_t Extra(uint32_t want, uint32_t k, double loss);
 
   RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
                 uint64_t min_pass_for_share = kMinPassForShare);
@@ -61,6 +60,11 @@ class RepairPlanner {
   /// shard datagrams it received (to tell slow clients).
   void Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
               uint64_t received);
+  /// A client's loss rate measured during a pass (its progress reports).
+  void ObserveLoss(const std::string& id, double loss);
+  /// The loss rate the next pass plans for: the highest of the clients not
+  /// slow (0 until measured).
+  double loss_estimate() const;
   bool HasClient(const std::string& id) const { return clients_.count(id) != 0; }
   bool IsSlow(const std::string& id) const;
 
@@ -83,6 +87,7 @@ class RepairPlanner {
     bool full_pass = false;  // the last pass sent it all it needed: measure its share
     double share = 1.0;      // of the last pass it was present for
     bool slow = false;
+    double loss = 0;  // fraction of datagrams lost, last measured
   };
 
   uint16_t Missing(const Client& c, size_t entry, uint16_t block) const;
