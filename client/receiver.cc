@@ -72,13 +72,17 @@ class Receiver {
   Status FirstConnect() {
     const auto deadline = std::chrono::steady_clock::now() + kFirstConnectBudget;
     Result<ControlConnection> c = Status::IOError("");
+    // Clients are often started together with the server: retry soon, then
+    // back off, so a server that is a few milliseconds late costs no more.
+    auto backoff = milliseconds(20);
     while (!Interrupted()) {
       c = ControlConnection::Connect(host_, port_, milliseconds(2000));
       if (c.ok() || c.status().code() == Status::Code::kNotFound ||
           std::chrono::steady_clock::now() >= deadline) {
         break;
       }
-      std::this_thread::sleep_until(std::chrono::steady_clock::now() + milliseconds(500));
+      std::this_thread::sleep_until(std::chrono::steady_clock::now() + backoff);
+      backoff = std::min(backoff * 2, milliseconds(500));
     }
     if (!c.ok()) {
       return Status::IOError("--server " + options_.server + ": cannot connect (" +

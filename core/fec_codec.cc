@@ -30,58 +30,85 @@ void ParityEncoder::Encode(std::span<const uint8_t* const> data, uint32_t length
                  const_cast<uint8_t**>(data.data()), outs);
 }
 
-BlockAssembler::BlockAssembler(uint32_t k, uint32_t length)
-    : k_(k), length_(length), have_(kMaxShardsPerBlock, 0), shards_(kMaxShardsPerBlock) {}
+BlockAssembler::BlockAssembler(uint32_t k, uint32_t length) : BlockAssembler(k, length, nullptr) {
+  own_.assign(size_t{k} * length, 0);
+  data_ = own_.data();
+}
+
+BlockAssembler::BlockAssembler(uint32_t k, uint32_t length, uint8_t* data)
+    : k_(k), length_(length), data_(data), have_(kMaxShardsPerBlock, 0) {}
 
 bool BlockAssembler::Add(uint32_t index, ByteView payload) {
   if (complete() || index >= kMaxShardsPerBlock || have_[index] || payload.size() > length_) {
     return false;
   }
-  Bytes& s = shards_[index];
-  s.assign(length_, 0);
-  std::memcpy(s.data(), payload.data(), payload.size());
+  uint8_t* dst = nullptr;
+  if (index < k_) {
+    dst = shard(index);
+  } else {
+    // At most k parity shards are ever kept: the block completes first.
+    parity_.resize((parity_rows_.size() + 1) * size_t{length_});
+    dst = parity_.data() + parity_rows_.size() * size_t{length_};
+    parity_rows_.push_back(static_cast<uint8_t>(index));
+  }
+  std::memcpy(dst, payload.data(), payload.size());
+  std::memset(dst + payload.size(), 0, length_ - payload.size());
   have_[index] = 1;
-  order_.push_back(index);
   ++received_;
   return true;
 }
 
-Status BlockAssembler::Decode(GeneratorCache* generators, uint8_t* out, uint32_t bytes) {
-  assert(complete() && bytes <= uint64_t{k_} * length_);
+Status BlockAssembler::Decode(GeneratorCache* generators) {
+  assert(complete());
   std::vector<uint32_t> lost;
+  std::vector<const uint8_t*> sources;
+  std::vector<uint32_t> kept;
   for (uint32_t i = 0; i < k_; ++i) {
-    if (!have_[i]) lost.push_back(i);
-  }
-  if (!lost.empty()) {
-    // Rows of the shards we hold form B; data = B^-1 x held shards.
-    const std::vector<uint8_t>& m = generators->Matrix(k_);
-    std::vector<uint8_t> b(size_t{k_} * k_), inv(size_t{k_} * k_);
-    std::vector<const uint8_t*> sources(k_);
-    for (uint32_t r = 0; r < k_; ++r) {
-      std::memcpy(&b[size_t{r} * k_], &m[size_t{order_[r]} * k_], k_);
-      sources[r] = shards_[order_[r]].data();
+    if (have_[i]) {
+      kept.push_back(i);
+      sources.push_back(shard(i));
+    } else {
+      lost.push_back(i);
     }
-    if (gf_invert_matrix(b.data(), inv.data(), static_cast<int>(k_)) != 0) {
-      return Status::Corruption("fec: shard rows are not invertible");
-    }
-    std::vector<uint8_t> rows(lost.size() * k_);
-    std::vector<uint8_t*> outs(lost.size());
-    for (size_t j = 0; j < lost.size(); ++j) {
-      std::memcpy(&rows[j * k_], &inv[size_t{lost[j]} * k_], k_);
-      shards_[lost[j]].assign(length_, 0);
-      outs[j] = shards_[lost[j]].data();
-    }
-    std::vector<uint8_t> tables(size_t{32} * k_ * lost.size());
-    ec_init_tables(static_cast<int>(k_), static_cast<int>(lost.size()), rows.data(), tables.data());
-    ec_encode_data(static_cast<int>(length_), static_cast<int>(k_), static_cast<int>(lost.size()),
-                   tables.data(), const_cast<uint8_t**>(sources.data()), outs.data());
   }
-  for (uint32_t i = 0; i < k_ && bytes > 0; ++i) {
-    const uint32_t n = bytes < length_ ? bytes : length_;
-    std::memcpy(out, shards_[i].data(), n);
-    out += n;
-    bytes -= n;
+  const size_t e = lost.size();
+  if (e == 0) return Status::OK();
+  // Parity row p is sum_j G[p][j] d_j. With P the first e parity rows held
+  // and L the lost columns: G[P][L] d_L = parity_P - G[P][kept] d_kept, so
+  // d_L = A^-1 [G[P][kept] | I] x (d_kept, parity_P) with A = G[P][L], a
+  // square Cauchy submatrix and so always invertible.
+  const std::vector<uint8_t>& g = generators->Matrix(k_);
+  std::vector<uint8_t> a(e * e), inv(e * e), rhs(e * k_, 0), coeffs(e * k_, 0);
+  for (size_t r = 0; r < e; ++r) {
+    const uint8_t* row = &g[size_t{parity_rows_[r]} * k_];
+    for (size_t c = 0; c < e; ++c) a[r * e + c] = row[lost[c]];
+    for (size_t c = 0; c < kept.size(); ++c) rhs[r * k_ + c] = row[kept[c]];
+    rhs[r * k_ + kept.size() + r] = 1;
+    sources.push_back(parity_.data() + r * size_t{length_});
   }
+  if (gf_invert_matrix(a.data(), inv.data(), static_cast<int>(e)) != 0) {
+    return Status::Corruption("fec: parity rows are not invertible");
+  }
+  for (size_t r = 0; r < e; ++r) {
+    for (size_t c = 0; c < k_; ++c) {
+      uint8_t v = 0;
+      for (size_t t = 0; t < e; ++t) v ^= gf_mul(inv[r * e + t], rhs[t * k_ + c]);
+      coeffs[r * k_ + c] = v;
+    }
+  }
+  std::vector<uint8_t*> outs(e);
+  for (size_t j = 0; j < e; ++j) outs[j] = shard(lost[j]);
+  std::vector<uint8_t> tables(size_t{32} * k_ * e);
+  ec_init_tables(static_cast<int>(k_), static_cast<int>(e), coeffs.data(), tables.data());
+  ec_encode_data(static_cast<int>(length_), static_cast<int>(k_), static_cast<int>(e),
+                 tables.data(), const_cast<uint8_t**>(sources.data()), outs.data());
+  return Status::OK();
+}
+
+Status BlockAssembler::Decode(GeneratorCache* generators, uint8_t* out, uint32_t bytes) {
+  assert(bytes <= uint64_t{k_} * length_);
+  if (Status s = Decode(generators); !s.ok()) return s;
+  std::memcpy(out, data_, bytes);
   return Status::OK();
 }
 

@@ -5,8 +5,9 @@
 //
 // ParityEncoder makes one parity shard at a time, so a sender can make
 // "fresh" parity on demand. BlockAssembler collects a block's shards on the
-// receiver and decodes by inverting the rows it received. Neither is
-// thread-safe; use one per thread.
+// receiver and rebuilds the e lost data shards from e parity shards by
+// solving an e x e system, so the cost grows with the loss, not with k^3.
+// Neither is thread-safe; use one per thread.
 #ifndef FLEETCAST_CORE_FEC_CODEC_H_
 #define FLEETCAST_CORE_FEC_CODEC_H_
 
@@ -42,8 +43,15 @@ class ParityEncoder {
 
 class BlockAssembler {
  public:
-  /// A block of k data shards of `length` bytes each.
+  /// A block of k data shards of `length` bytes each, assembled in its own
+  /// buffer.
   BlockAssembler(uint32_t k, uint32_t length);
+  /// The same, assembled in place at data[0, k * length): data shards are
+  /// copied straight to their final place, so a chunk's blocks can share one
+  /// buffer and nothing is copied again after decoding.
+  BlockAssembler(uint32_t k, uint32_t length, uint8_t* data);
+  BlockAssembler(BlockAssembler&&) = default;
+  BlockAssembler& operator=(BlockAssembler&&) = default;
 
   uint32_t data_shards() const { return k_; }
   /// Shards still needed before Decode can run (0 when complete).
@@ -55,17 +63,22 @@ class BlockAssembler {
   /// payload longer than length, or when the block is already complete.
   bool Add(uint32_t index, ByteView payload);
 
-  /// Rebuilds the missing data shards and writes the block's first `bytes`
-  /// bytes of data to out. Requires complete().
+  /// Rebuilds the missing data shards in place. Requires complete().
+  Status Decode(GeneratorCache* generators);
+  /// Decode, then copies the block's first `bytes` bytes of data to out.
   Status Decode(GeneratorCache* generators, uint8_t* out, uint32_t bytes);
 
  private:
+  uint8_t* shard(uint32_t i) { return data_ + size_t{i} * length_; }
+
   uint32_t k_;
   uint32_t length_;
   uint32_t received_ = 0;
-  std::vector<uint8_t> have_;    // 255 flags
-  std::vector<uint32_t> order_;  // indices in arrival order, first k used
-  std::vector<Bytes> shards_;    // by index, allocated on arrival
+  Bytes own_;                         // the buffer, unless assembling in place
+  uint8_t* data_;                     // k data shards, each length bytes
+  std::vector<uint8_t> have_;         // 255 flags
+  std::vector<uint8_t> parity_rows_;  // parity indices received, in order
+  Bytes parity_;                      // their bytes, length each
 };
 
 }  // namespace fleetcast::fec

@@ -23,11 +23,15 @@ ReceiveState::Outcome ReceiveState::Add(const wire::DatagramHeader& h, ByteView 
   }
   if (phase_[entry] == Phase::kNeeded) {
     if (assembling_.size() >= max_assembling_) return Outcome::kDeferred;
-    Assembly a;
+    Assembly& a = assembling_[entry];
+    // Blocks are contiguous in the stored bytes; only the chunk's last shard
+    // is short, and its padding is zeroed when it arrives.
+    a.data.resize(size_t{layout.shard_length()} *
+                  (layout.blocks().back().offset / layout.shard_length() +
+                   layout.blocks().back().data_shards));
     for (const fec::BlockSpan& b : layout.blocks()) {
-      a.blocks.emplace_back(b.data_shards, layout.shard_length());
+      a.blocks.emplace_back(b.data_shards, layout.shard_length(), a.data.data() + b.offset);
     }
-    assembling_.emplace(entry, std::move(a));
     phase_[entry] = Phase::kAssembling;
   }
   Assembly& a = assembling_.at(entry);
@@ -41,12 +45,12 @@ Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
   const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   auto it = assembling_.find(entry);
   const fec::ChunkLayout& layout = layouts_[entry];
-  stored->resize(table_->entries()[entry].stored_size);
   Status s;
   for (uint32_t b = 0; b < layout.block_count() && s.ok(); ++b) {
-    const fec::BlockSpan& span = layout.block(b);
-    s = it->second.blocks[b].Decode(&generators_, stored->data() + span.offset, span.length);
+    s = it->second.blocks[b].Decode(&generators_);
   }
+  *stored = std::move(it->second.data);
+  stored->resize(table_->entries()[entry].stored_size);
   assembling_.erase(it);
   phase_[entry] = Phase::kWriting;
   ++writing_;

@@ -53,6 +53,7 @@ class ReceiveState {
  private:
   enum class Phase : uint8_t { kNeeded, kAssembling, kWriting, kDone };
   struct Assembly {
+    Bytes data;  // the chunk's data shards back to back; blocks assemble in it
     std::vector<fec::BlockAssembler> blocks;
     uint32_t complete_blocks = 0;
   };

@@ -89,6 +89,20 @@ TEST_P(FecTest, AnyKShardsRebuildTheBlock) {
   }
 }
 
+TEST_F(FecTest, AFewLostShardsAreRebuiltInPlace) {
+  MakeBlock(182, 1448);
+  Bytes buffer(size_t{182} * 1448, 0xee);  // not zeroed: lost shards are rebuilt whole
+  BlockAssembler block(182, 1448, buffer.data());
+  for (uint32_t i = 0; i < 182; ++i) {
+    if (i == 0 || i == 77 || i == 181) continue;  // lost
+    ASSERT_TRUE(block.Add(i, Shard(i)));
+  }
+  for (uint32_t row : {250u, 190u, 200u}) ASSERT_TRUE(block.Add(row, Shard(row)));
+  ASSERT_TRUE(block.complete());
+  ASSERT_TRUE(block.Decode(&generators_).ok());
+  EXPECT_EQ(buffer, Joined());
+}
+
 INSTANTIATE_TEST_SUITE_P(BlockSizes, FecTest, ::testing::Values(1u, 2u, 17u, 64u, 128u, 254u));
 
 TEST_F(FecTest, RefusesDuplicatesOversizeAndExtraShards) {
