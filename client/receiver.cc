@@ -11,6 +11,7 @@
 
 #include "core/chunk_codec.h"
 #include "core/image_format.h"
+#include "core/loss_meter.h"
 #include "core/receive_state.h"
 #include "core/worker_pool.h"
 #include "platform/interrupt.h"
@@ -26,6 +27,7 @@ using std::chrono::milliseconds;
 constexpr uint16_t kDefaultPort = 7010;
 constexpr auto kFirstConnectBudget = std::chrono::seconds(8);
 constexpr auto kSessionTimeout = std::chrono::seconds(30);
+constexpr auto kProgressInterval = milliseconds(100);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
@@ -205,6 +207,7 @@ class Receiver {
     if (!r.ok()) return r.status();
     session_ = session.session;
     stop_receiving_ = false;
+    loss_meter_ = LossMeter();  // pass numbers start again in a new session
     receive_thread_ =
         std::thread([this, rx = std::make_shared<MulticastReceiver>(std::move(r).value())] {
           ReceiveLoop(*rx);
@@ -225,6 +228,10 @@ class Receiver {
         return;
       }
       for (ByteView d : *batch) Take(d);
+      if (!batch->empty()) {
+        std::lock_guard<std::mutex> lock(progress_mu_);
+        progress_ = {loss_meter_.pass(), loss_meter_.received(), loss_meter_.lost()};
+      }
     }
   }
 
@@ -234,8 +241,9 @@ class Receiver {
       ++rejected_;
       return;
     }
+    loss_meter_.Observe(h->pass, h->seq);
     if (h->type != wire::DatagramType::kShard) return;
-    auto stored = std::make_shared<Bytes>();
+    std::shared_ptr<Bytes> stored;
     {
       std::lock_guard<std::mutex> lock(mu_);
       const ReceiveState::Outcome o =
@@ -243,6 +251,7 @@ class Receiver {
       if (o == ReceiveState::Outcome::kRejected) ++rejected_;
       if (o != ReceiveState::Outcome::kRejected) ++datagrams_;
       if (o != ReceiveState::Outcome::kChunkReady) return;
+      stored = std::make_shared<Bytes>();
       if (Status s = state_->TakeChunk(h->chunk, stored.get()); !s.ok()) {
         spdlog::warn("{}", s.message());
         return;
@@ -285,7 +294,8 @@ class Receiver {
         if (Status s = SendDone(); !s.ok()) return s;
       }
       progress.Update(Done(), "pass " + std::to_string(pass_));
-      Result<control::Message> m = conn_.Receive(milliseconds(200));
+      if (Status s = SendProgress(); !s.ok()) return s;
+      Result<control::Message> m = conn_.Receive(kProgressInterval);
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -293,6 +303,26 @@ class Receiver {
       }
       if (Status s = Handle(*m); !s.ok() || released_) return s;
     }
+  }
+
+  // Tells the server how much of the current pass arrived, at most every
+  // kProgressInterval and only when something did, so it can pace the send.
+  Status SendProgress() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_progress_ < kProgressInterval) return Status::OK();
+    control::Progress p;
+    {
+      std::lock_guard<std::mutex> lock(progress_mu_);
+      p = progress_;
+    }
+    if (p.pass == sent_progress_.pass && p.received == sent_progress_.received) {
+      return Status::OK();
+    }
+    last_progress_ = now;
+    sent_progress_ = p;
+    Status s = conn_.Send(p);
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   uint64_t Done() {
@@ -385,6 +415,12 @@ class Receiver {
   image::Manifest manifest_;
   Bytes manifest_bytes_;
   std::unique_ptr<DiskTarget> target_;
+
+  LossMeter loss_meter_;  // the receive thread's
+  std::mutex progress_mu_;
+  control::Progress progress_;       // the loss meter's last reading
+  control::Progress sent_progress_;  // the control thread's
+  std::chrono::steady_clock::time_point last_progress_;
 
   std::mutex mu_;  // guards state_ and write_error_
   std::unique_ptr<ReceiveState> state_;

@@ -33,6 +33,9 @@ json ToJson(const Report& m) {
           {"datagrams", m.datagrams},
           {"rejected", m.rejected}};
 }
+json ToJson(const Progress& m) {
+  return {{"type", "progress"}, {"pass", m.pass}, {"received", m.received}, {"lost", m.lost}};
+}
 json ToJson(const PassEnd& m) { return {{"type", "pass_end"}, {"pass", m.pass}}; }
 json ToJson(const Done& m) { return {{"type", "done"}, {"digest", m.digest}}; }
 json ToJson(const Error& m) { return {{"type", "error"}, {"message", m.message}}; }
@@ -119,6 +122,9 @@ Result<Message> FromJson(const json& j) {
   } else if (type == "report") {
     m = Report{f.Unsigned<uint32_t>("pass"), f.Needs("needs"), f.Unsigned<uint64_t>("chunks_done"),
                f.Unsigned<uint64_t>("datagrams"), f.Unsigned<uint64_t>("rejected")};
+  } else if (type == "progress") {
+    m = Progress{f.Unsigned<uint32_t>("pass"), f.Unsigned<uint64_t>("received"),
+                 f.Unsigned<uint64_t>("lost")};
   } else if (type == "pass_end") {
     m = PassEnd{f.Unsigned<uint32_t>("pass")};
   } else if (type == "done") {
@@ -153,8 +159,8 @@ Result<Message> DecodeBody(ByteView body) {
 }
 
 std::string TypeName(const Message& m) {
-  static const char* const kNames[] = {"hello", "session", "report", "pass_end",
-                                       "done",  "error",   "release"};
+  static const char* const kNames[] = {"hello", "session", "report",  "pass_end",
+                                       "done",  "error",   "release", "progress"};
   return kNames[m.index()];
 }
 

@@ -52,6 +52,14 @@ struct Report {
   uint64_t rejected = 0;   // garbage or foreign datagrams, since start
 };
 
+/// Client -> server, several times a second during a pass: datagrams of the
+/// pass received so far and the gaps in their sequence numbers (lost).
+struct Progress {
+  uint32_t pass = 0;
+  uint64_t received = 0;
+  uint64_t lost = 0;
+};
+
 /// Server -> clients: pass `pass` is over; report.
 struct PassEnd {
   uint32_t pass = 0;
@@ -72,7 +80,7 @@ struct Release {
   std::string action;  // "exit", "reboot", "poweroff"
 };
 
-using Message = std::variant<Hello, Session, Report, PassEnd, Done, Error, Release>;
+using Message = std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress>;
 
 /// Appends the length-prefixed CBOR frame of m.
 void AppendFrame(const Message& m, Bytes* out);

@@ -16,7 +16,7 @@ void DatagramHeader::EncodeTo(uint8_t* dst) const {
   dst[15] = k;
   EncodeFixed32(dst + 16, pass);
   EncodeFixed16(dst + 20, length);
-  EncodeFixed16(dst + 22, 0);
+  EncodeFixed16(dst + 22, seq);
 }
 
 Result<DatagramHeader> DatagramHeader::DecodeFrom(ByteView d) {
@@ -40,6 +40,7 @@ Result<DatagramHeader> DatagramHeader::DecodeFrom(ByteView d) {
   h.k = d[15];
   h.pass = DecodeFixed32(d.data() + 16);
   h.length = DecodeFixed16(d.data() + 20);
+  h.seq = DecodeFixed16(d.data() + 22);
   if (d.size() != kEncodedLength + h.length) {
     return Status::Corruption("datagram: length " + std::to_string(h.length) + " but " +
                               std::to_string(d.size() - kEncodedLength) + " payload bytes");

@@ -11,7 +11,7 @@
 //   k          fixed8   data shards in the block (a check on the layout)
 //   pass       fixed32  the send pass this datagram belongs to
 //   length     fixed16  payload bytes after the header
-//   reserved   fixed16  0
+//   seq        fixed16  the datagram's number in its pass, mod 2^16 (loss meter)
 #ifndef FLEETCAST_CORE_WIRE_FORMAT_H_
 #define FLEETCAST_CORE_WIRE_FORMAT_H_
 
@@ -44,6 +44,7 @@ struct DatagramHeader {
   uint8_t k = 0;
   uint32_t pass = 0;
   uint16_t length = 0;
+  uint16_t seq = 0;
 
   bool operator==(const DatagramHeader&) const = default;
 

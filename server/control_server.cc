@@ -82,6 +82,9 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       if (auto self = weak.lock()) self->Deliver(m);
     });
   }
+  void Handle(const control::Progress& progress) {
+    if (!node_.empty()) deployment_->OnProgress(node_, progress);
+  }
   void Handle(const control::Report& report) {
     if (!node_.empty()) deployment_->OnReport(node_, report);
   }

@@ -48,6 +48,36 @@ void Deployment::OnReport(const std::string& node, const control::Report& report
   cv_.notify_all();
 }
 
+void Deployment::OnProgress(const std::string& node, const control::Progress& p) {
+  // Fewer datagrams than this in an interval say little about its loss.
+  constexpr uint64_t kMinInterval = 200;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end() || p.pass != pass_) return;
+  Client& c = it->second;
+  const control::Progress last =
+      c.progress.pass == p.pass ? c.progress : control::Progress{p.pass, 0, 0};
+  if (p.received < last.received || p.lost < last.lost) return;
+  const uint64_t got = p.received - last.received;
+  const uint64_t lost = p.lost - last.lost;
+  if (got + lost < kMinInterval) return;
+  c.interval_loss = static_cast<double>(lost) / static_cast<double>(got + lost);
+  c.progress = p;
+  planner_.ObserveLoss(node, static_cast<double>(p.lost) / static_cast<double>(p.received + p.lost));
+}
+
+std::optional<double> Deployment::TakeIntervalLoss() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<double> losses;
+  for (auto& [node, c] : clients_) {
+    if (c.interval_loss && !planner_.IsSlow(node)) losses.push_back(*c.interval_loss);
+    c.interval_loss.reset();
+  }
+  if (losses.empty()) return std::nullopt;
+  std::sort(losses.begin(), losses.end());
+  return losses[losses.size() / 2];
+}
+
 bool Deployment::OnDone(const std::string& node, const std::string& digest) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = clients_.find(node);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ class Deployment {
   void Join(const std::string& node, Sender sender);
   void Leave(const std::string& node);
   void OnReport(const std::string& node, const control::Report& report);
+  /// A client's loss so far in the current pass.
+  void OnProgress(const std::string& node, const control::Progress& progress);
   /// Records a client's verified digest; false if it differs from the image.
   bool OnDone(const std::string& node, const std::string& digest);
 
@@ -53,6 +56,9 @@ class Deployment {
   /// Plans the next pass; clients connected now are asked to report after it.
   std::vector<ShardRef> PlanPass(uint32_t pass);
   bool catch_up() const;
+  /// The median loss, over the clients not slow, in what each received since
+  /// this was last asked; nothing if no client said anything new.
+  std::optional<double> TakeIntervalLoss();
   double SlowestShare() const;
   /// Tells every connected client the pass ended, then waits until each of
   /// them reported or left, at most `timeout`.
@@ -75,6 +81,8 @@ class Deployment {
     ClientView view;
     Sender sender;
     bool reported = true;
+    control::Progress progress;  // the last one, of pass `pass_`
+    std::optional<double> interval_loss;
   };
 
   const image::Manifest& manifest_;

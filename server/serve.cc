@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "core/fec_layout.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
 #include "platform/net.h"
@@ -25,6 +26,10 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
   if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
     return Status::InvalidArgument("--group " + o.group +
                                    ": not an IPv4 multicast address; use one in 239.0.0.0/8");
+  }
+  if (o.max_data_shards < 1 || o.max_data_shards >= fec::kMaxShardsPerBlock) {
+    return Status::InvalidArgument("--fec-block " + std::to_string(o.max_data_shards) +
+                                   ": use 1..254");
   }
   if (o.mtu < 576 || o.mtu > 9216) {
     return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": use 576..9216");

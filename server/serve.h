@@ -20,7 +20,7 @@ struct ServeOptions {
   size_t min_clients = 1;
   std::chrono::seconds max_wait{60};
   uint32_t mtu = 1500;
-  uint32_t max_data_shards = 64;
+  uint32_t max_data_shards = 182;  // 1 MiB chunks: 4 blocks of 181-182 at MTU 1500
   int ttl = 1;
   std::string on_release = "exit";
 };

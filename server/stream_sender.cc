@@ -17,12 +17,19 @@ constexpr size_t kBatch = 32;
 // Ethernet framing per datagram on the wire: preamble 8 + header 14 + FCS 4 + gap 12.
 constexpr uint64_t kEthernetOverhead = 38;
 constexpr auto kReportTimeout = std::chrono::seconds(3);
+// Clients report their loss about this often.
+constexpr auto kRateInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
 StreamSender::StreamSender(const ImageReader& image, Deployment* deployment,
                            MulticastSender* socket, StreamOptions options)
-    : image_(image), deployment_(deployment), socket_(socket), options_(options), batch_(kBatch) {}
+    : image_(image),
+      deployment_(deployment),
+      socket_(socket),
+      options_(options),
+      rate_control_(options.rate_bits),
+      batch_(kBatch) {}
 
 Status StreamSender::Run(const std::atomic<bool>* stop) {
   if (!deployment_->WaitForStart(options_.min_clients, options_.max_wait, stop)) {
@@ -40,6 +47,7 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
     }
     uint64_t rate = options_.rate_bits;
     if (deployment_->catch_up() && rate == 0) rate = 1'000'000'000;
+    adaptive_ = !deployment_->catch_up();
     if (deployment_->catch_up()) {
       rate = static_cast<uint64_t>(static_cast<double>(rate) * deployment_->SlowestShare() * 0.8);
       spdlog::info("pass {}: catch-up for slow clients at {} Mbit/s", pass, rate / 1'000'000);
@@ -55,6 +63,9 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
 Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
                               const std::atomic<bool>* stop) {
   next_send_ = std::chrono::steady_clock::now();
+  interval_start_ = next_send_;
+  interval_bytes_ = 0;
+  seq_ = 0;
   // Shards are at most shard_size bytes: the line's total is an upper bound.
   ProgressLine progress("pass " + std::to_string(pass), plan.size() * options_.shard_size);
   const uint64_t start_bytes = bytes_;
@@ -78,6 +89,7 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
   for (int i = 0; i < 3; ++i) {  // three, in case one is lost
     Bytes& d = batch_[batch_used_++];
     d.resize(wire::DatagramHeader::kEncodedLength);
+    end.seq = seq_++;
     end.EncodeTo(d.data());
   }
   return Flush(rate_bits);
@@ -117,6 +129,7 @@ void StreamSender::Frame(uint32_t pass, const ShardRef& ref) {
   h.shard = ref.shard;
   h.k = ref.k;
   h.pass = pass;
+  h.seq = seq_++;
   const uint32_t payload = ref.shard < ref.k ? layout.DataShardBytes(ref.block, ref.shard) : len;
   h.length = static_cast<uint16_t>(payload);
   Bytes& d = batch_[batch_used_++];
@@ -141,6 +154,8 @@ Status StreamSender::Flush(uint64_t rate_bits) {
     wire_bytes += batch_[i].size() + wire::kIpUdpOverhead + kEthernetOverhead;
     bytes_ += batch_[i].size();
   }
+  if (adaptive_) rate_bits = rate_control_.rate();
+  interval_bytes_ += wire_bytes;
   if (rate_bits > 0) {
     // Token bucket: each batch may leave no earlier than its share of time.
     std::this_thread::sleep_until(next_send_);
@@ -151,7 +166,29 @@ Status StreamSender::Flush(uint64_t rate_bits) {
   Status s = socket_->SendBatch(views);
   datagrams_ += batch_used_;
   batch_used_ = 0;
+  if (adaptive_) Adapt();
   return s;
+}
+
+void StreamSender::Adapt() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto elapsed = now - interval_start_;
+  if (elapsed < kRateInterval) return;
+  const std::optional<double> loss = deployment_->TakeIntervalLoss();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  const auto sent_bits = static_cast<uint64_t>(static_cast<double>(interval_bytes_) * 8e9 /
+                                               static_cast<double>(ns));
+  interval_start_ = now;
+  interval_bytes_ = 0;
+  const uint64_t before = rate_control_.rate();
+  if (!loss || !rate_control_.OnInterval(*loss, sent_bits)) return;
+  const uint64_t rate = rate_control_.rate();
+  const std::string pace = rate == 0 ? "unlimited" : std::to_string(rate / 1'000'000) + " Mbit/s";
+  // Each back-off and the return to full speed are news; the climb is not.
+  const bool news = (rate != 0 && (before == 0 || rate < before)) || !rate_control_.backed_off();
+  spdlog::log(news ? spdlog::level::info : spdlog::level::debug,
+              "rate {} (clients lose {:.1f}% of datagrams, {:.1f}% is the usual)", pace,
+              *loss * 100, rate_control_.floor() * 100);
 }
 
 }  // namespace fleetcast

@@ -1,7 +1,9 @@
 // StreamSender: multicasts the passes a Deployment plans. For each planned
 // shard it reads the chunk (one chunk cached; plans are in chunk order),
 // makes data or fresh parity shards, frames datagrams and sends them in
-// batches, paced by a token bucket at the configured rate. Owns its thread's
+// batches, paced by a token bucket. The pace adapts to the clients' loss
+// reports (core/rate_controller.h) up to the configured rate; catch-up
+// passes for slow clients run at a fixed, slower pace. Owns its thread's
 // work; call Run from one thread.
 #ifndef FLEETCAST_SERVER_STREAM_SENDER_H_
 #define FLEETCAST_SERVER_STREAM_SENDER_H_
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "core/fec_codec.h"
+#include "core/rate_controller.h"
 #include "core/repair_planner.h"
 #include "core/status.h"
 #include "platform/net.h"
@@ -49,6 +52,8 @@ class StreamSender {
   /// Appends the datagram for `ref` to batch_bytes_.
   void Frame(uint32_t pass, const ShardRef& ref);
   Status Flush(uint64_t rate_bits);
+  /// Every interval: feeds the clients' loss to the rate controller.
+  void Adapt();
 
   const ImageReader& image_;
   Deployment* deployment_;
@@ -60,6 +65,12 @@ class StreamSender {
   size_t loaded_entry_ = 0;
   std::vector<Bytes> blocks_;  // the loaded chunk's blocks, zero-padded to k * shard length
   std::vector<const uint8_t*> sources_;  // a block's data shards, for the encoder
+
+  RateController rate_control_;
+  bool adaptive_ = true;  // false in catch-up passes: their rate is fixed
+  uint16_t seq_ = 0;      // the next datagram's number in its pass
+  std::chrono::steady_clock::time_point interval_start_;
+  uint64_t interval_bytes_ = 0;  // wire bytes sent in this interval
 
   std::vector<Bytes> batch_;
   size_t batch_used_ = 0;

@@ -19,6 +19,7 @@ TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
   h.k = 64;
   h.pass = 3;
   h.length = 4;
+  h.seq = 0x0201;
   Bytes d(DatagramHeader::kEncodedLength + 4, 0xee);
   h.EncodeTo(d.data());
   // clang-format off
@@ -28,7 +29,7 @@ TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
                       0x02, 0x01,               // block
                       70, 64,                   // shard, k
                       3, 0, 0, 0,               // pass
-                      4, 0, 0, 0,               // length, reserved
+                      4, 0, 1, 2,               // length, seq
                       0xee, 0xee, 0xee, 0xee};  // payload
   // clang-format on
   EXPECT_EQ(d, want);
@@ -82,10 +83,15 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   EXPECT_EQ(report.needs, (std::vector<control::BlockNeed>{{1, 2, 3}, {70000, 9, 64}}));
   EXPECT_EQ(report.rejected, 5u);
   EXPECT_EQ(std::get<control::PassEnd>(RoundTrip(control::PassEnd{9})).pass, 9u);
+  const auto progress = std::get<control::Progress>(RoundTrip(control::Progress{4, 9000, 91}));
+  EXPECT_EQ(progress.pass, 4u);
+  EXPECT_EQ(progress.received, 9000u);
+  EXPECT_EQ(progress.lost, 91u);
   EXPECT_EQ(std::get<control::Done>(RoundTrip(control::Done{"ab"})).digest, "ab");
   EXPECT_EQ(std::get<control::Error>(RoundTrip(control::Error{"no"})).message, "no");
   EXPECT_EQ(std::get<control::Release>(RoundTrip(control::Release{"exit"})).action, "exit");
   EXPECT_EQ(control::TypeName(control::PassEnd{}), "pass_end");
+  EXPECT_EQ(control::TypeName(control::Progress{}), "progress");
 }
 
 TEST(ControlMessage, RejectsBadBodies) {
