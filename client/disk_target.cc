@@ -39,10 +39,11 @@ Status DiskTarget::Flush() const {
   return Status::OK();
 }
 
-Result<Digest128> DiskTarget::ReadDigest(const ChunkTable& table, uint32_t index) const {
-  Bytes raw(table.RawLength(index));
-  if (Status s = file_.ReadAt(table.RawOffset(index), raw); !s.ok()) return s;
-  return Xxh3_128(raw);
+Result<Digest128> DiskTarget::ReadDigest(const ChunkTable& table, uint32_t index,
+                                         Bytes* buffer) const {
+  buffer->resize(table.RawLength(index));
+  if (Status s = file_.ReadAt(table.RawOffset(index), *buffer); !s.ok()) return s;
+  return Xxh3_128(*buffer);
 }
 
 }  // namespace fleetcast

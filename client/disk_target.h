@@ -34,8 +34,9 @@ class DiskTarget {
   Status HandleZeroChunks(const ChunkTable& table, ZeroPolicy policy) const;
   /// Flushes to the disk and drops the cached pages, so reads hit the disk.
   Status Flush() const;
-  /// XXH3-128 of the raw range of chunk `index`, read from the disk.
-  Result<Digest128> ReadDigest(const ChunkTable& table, uint32_t index) const;
+  /// XXH3-128 of the raw range of chunk `index`, read from the disk into
+  /// *buffer (reused between calls).
+  Result<Digest128> ReadDigest(const ChunkTable& table, uint32_t index, Bytes* buffer) const;
 
  private:
   DiskTarget(File file, bool existed) : file_(std::move(file)), existed_(existed) {}

@@ -28,6 +28,8 @@ constexpr uint16_t kDefaultPort = 7010;
 constexpr auto kFirstConnectBudget = std::chrono::seconds(8);
 constexpr auto kSessionTimeout = std::chrono::seconds(30);
 constexpr auto kProgressInterval = milliseconds(100);
+constexpr auto kPassEndWait = milliseconds(300);
+constexpr auto kReportPoll = milliseconds(2);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
@@ -171,6 +173,7 @@ class Receiver {
     for (size_t i = 0; i < workers_; ++i) {
       decompressors_.push_back(std::make_unique<ChunkDecompressor>());
     }
+    buffers_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
     if (target_->existed()) ScanTarget();
     spdlog::info("node {}: {} of {} chunks to receive into {}", node_,
@@ -184,8 +187,8 @@ class Receiver {
     const ChunkTable& t = manifest_.table;
     std::vector<std::future<bool>> same;
     for (const ChunkEntry& e : t.entries()) {
-      same.push_back(pool_->Submit([&, e](size_t) {
-        Result<Digest128> d = target_->ReadDigest(t, e.index);
+      same.push_back(pool_->Submit([&, e](size_t worker) {
+        Result<Digest128> d = target_->ReadDigest(t, e.index, &buffers_[worker]);
         return d.ok() && *d == e.raw_digest;
       }));
     }
@@ -208,6 +211,8 @@ class Receiver {
     session_ = session.session;
     stop_receiving_ = false;
     loss_meter_ = LossMeter();  // pass numbers start again in a new session
+    pass_end_seen_ = 0;
+    report_due_ = 0;
     receive_thread_ =
         std::thread([this, rx = std::make_shared<MulticastReceiver>(std::move(r).value())] {
           ReceiveLoop(*rx);
@@ -222,7 +227,7 @@ class Receiver {
 
   void ReceiveLoop(MulticastReceiver& rx) {
     while (!stop_receiving_) {
-      Result<std::vector<ByteView>> batch = rx.Receive(milliseconds(100));
+      Result<std::span<const ByteView>> batch = rx.Receive(milliseconds(100));
       if (!batch.ok()) {
         spdlog::error("{}", batch.status().message());
         return;
@@ -242,7 +247,10 @@ class Receiver {
       return;
     }
     loss_meter_.Observe(h->pass, h->seq);
-    if (h->type != wire::DatagramType::kShard) return;
+    if (h->type == wire::DatagramType::kPassEnd) {
+      if (h->pass > pass_end_seen_) pass_end_seen_ = h->pass;
+      return;
+    }
     std::shared_ptr<Bytes> stored;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -265,7 +273,8 @@ class Receiver {
   void WriteChunk(size_t worker, uint32_t chunk, const Bytes& stored) {
     const ChunkTable& t = manifest_.table;
     const ChunkEntry* e = t.Find(chunk);
-    Bytes raw(t.RawLength(chunk));
+    Bytes& raw = buffers_[worker];
+    raw.resize(t.RawLength(chunk));
     Status s = decompressors_[worker]->Unpack(*e, stored, raw);
     if (s.ok()) s = target_->Write(t.RawOffset(chunk), raw);
     std::lock_guard<std::mutex> lock(mu_);
@@ -295,7 +304,9 @@ class Receiver {
       }
       progress.Update(Done(), "pass " + std::to_string(pass_));
       if (Status s = SendProgress(); !s.ok()) return s;
-      Result<control::Message> m = conn_.Receive(kProgressInterval);
+      if (Status s = MaybeReport(); !s.ok()) return s;
+      Result<control::Message> m =
+          conn_.Receive(report_due_ != 0 ? kReportPoll : kProgressInterval);
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -336,12 +347,30 @@ class Receiver {
   }
 
   Status Handle(const control::Message& m) {
-    if (const auto* end = std::get_if<control::PassEnd>(&m)) return Report(end->pass);
+    if (const auto* end = std::get_if<control::PassEnd>(&m)) {
+      report_due_ = end->pass;
+      report_deadline_ = std::chrono::steady_clock::now() + kPassEndWait;
+      return MaybeReport();
+    }
     if (const auto* release = std::get_if<control::Release>(&m)) return Release(release->action);
     if (const auto* error = std::get_if<control::Error>(&m)) {
       return Status::IOError("server: " + error->message);
     }
     return Status::OK();
+  }
+
+  // A pass's report waits until the receive thread has taken the pass's
+  // last datagram (the multicast pass end), so shards still queued in the
+  // socket are not asked for again; if every pass end was lost, until
+  // kPassEndWait has passed.
+  Status MaybeReport() {
+    if (report_due_ == 0) return Status::OK();
+    if (pass_end_seen_ < report_due_ && std::chrono::steady_clock::now() < report_deadline_) {
+      return Status::OK();
+    }
+    const uint32_t pass = report_due_;
+    report_due_ = 0;
+    return Report(pass);
   }
 
   Status Report(uint32_t pass) {
@@ -383,8 +412,9 @@ class Receiver {
     std::vector<std::future<Result<Digest128>>> parts;
     for (uint32_t i = 0; i < t.chunk_count(); ++i) {
       const bool on_disk = t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave;
-      parts.push_back(pool_->Submit([&, i, on_disk](size_t) -> Result<Digest128> {
-        return on_disk ? target_->ReadDigest(t, i) : Result<Digest128>(t.RawDigest(i));
+      parts.push_back(pool_->Submit([&, i, on_disk](size_t worker) -> Result<Digest128> {
+        return on_disk ? target_->ReadDigest(t, i, &buffers_[worker])
+                       : Result<Digest128>(t.RawDigest(i));
       }));
     }
     std::vector<Digest128> digests;
@@ -417,6 +447,9 @@ class Receiver {
   std::unique_ptr<DiskTarget> target_;
 
   LossMeter loss_meter_;  // the receive thread's
+  std::atomic<uint32_t> pass_end_seen_{0};
+  uint32_t report_due_ = 0;  // a pass whose end the server announced, not yet reported
+  std::chrono::steady_clock::time_point report_deadline_;
   std::mutex progress_mu_;
   control::Progress progress_;       // the loss meter's last reading
   control::Progress sent_progress_;  // the control thread's
@@ -428,6 +461,7 @@ class Receiver {
 
   size_t workers_ = 0;
   std::vector<std::unique_ptr<ChunkDecompressor>> decompressors_;
+  std::vector<Bytes> buffers_;        // a raw chunk's bytes, one per worker
   std::unique_ptr<WorkerPool> pool_;  // after what its jobs use
 
   std::atomic<uint32_t> session_{0};

@@ -6,10 +6,11 @@
 namespace fleetcast {
 
 RepairPlanner::RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
-                             uint64_t min_pass_for_share)
+                             uint64_t min_pass_for_share, uint32_t new_chunks_per_pass)
     : table_(&table),
       layouts_(fec::LayoutsFor(table, shard_size, max_data_shards)),
-      min_pass_for_share_(min_pass_for_share) {
+      min_pass_for_share_(min_pass_for_share),
+      new_chunks_per_pass_(new_chunks_per_pass) {
   for (const fec::ChunkLayout& layout : layouts_) cursors_.emplace_back(layout.block_count(), 0);
 }
 
@@ -91,20 +92,36 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
   }
   catch_up_ = !fast_need;
   const double loss = loss_estimate();
+  served_ = 0;
+  for (const auto& [id, c] : clients_) served_ += c.slow == catch_up_ ? 1 : 0;
   std::vector<ShardRef> pass;
+  uint32_t new_chunks = 0;
   for (size_t e = 0; e < layouts_.size(); ++e) {
-    for (uint32_t block = 0; block < layouts_[e].block_count(); ++block) {
-      const auto b = static_cast<uint16_t>(block);
-      uint16_t want = 0;
-      for (const auto& [id, c] : clients_) {
-        if (c.slow == catch_up_) want = std::max(want, Missing(c, e, b));
+    std::vector<uint16_t> wants(layouts_[e].block_count(), 0);
+    for (const auto& [id, c] : clients_) {
+      if (c.slow != catch_up_) continue;
+      for (uint32_t b = 0; b < wants.size(); ++b) {
+        wants[b] = std::max(wants[b], Missing(c, e, static_cast<uint16_t>(b)));
       }
+    }
+    bool wanted = false;
+    bool whole = true;  // the neediest client has none of it: a new chunk
+    for (uint32_t b = 0; b < wants.size(); ++b) {
+      wanted = wanted || wants[b] > 0;
+      whole = whole && wants[b] >= layouts_[e].block(b).data_shards;
+    }
+    if (!wanted || (whole && new_chunks++ >= new_chunks_per_pass_)) continue;
+    for (uint32_t block = 0; block < wants.size(); ++block) {
+      const auto b = static_cast<uint16_t>(block);
       const uint32_t k = layouts_[e].block(b).data_shards;
-      const uint32_t send = want == 0 ? 0 : want + Extra(want, k, loss);
+      // A whole block's parity is decided when its data has gone out.
+      const bool block_whole = wants[b] >= k;
+      const uint32_t send =
+          wants[b] == 0 ? 0 : wants[b] + (block_whole ? 0 : Extra(wants[b], k, loss, served_));
       for (uint32_t i = 0; i < send; ++i) {
         const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
-        pass.push_back(
-            {table_->entries()[e].index, b, static_cast<uint8_t>(shard), static_cast<uint8_t>(k)});
+        pass.push_back({table_->entries()[e].index, b, static_cast<uint8_t>(shard),
+                        static_cast<uint8_t>(k), block_whole && i + 1 == send});
       }
     }
   }
@@ -115,12 +132,39 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
   return pass;
 }
 
-uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k, double loss) {
-  // Expected losses among the shards sent, so a typical block completes in
-  // this pass; the unlucky rest cost a short repair pass, not a waste of
-  // parity on every block. Nothing extra where nothing is lost.
-  const double sent = static_cast<double>(std::min(want, k));
-  return static_cast<uint32_t>(std::ceil(sent * loss / (1.0 - std::min(loss, 0.5)) - 1e-9));
+std::vector<ShardRef> RepairPlanner::ProactiveParity(const ShardRef& whole_end) {
+  const long entry = table_->EntryOf(whole_end.chunk);
+  std::vector<ShardRef> parity;
+  if (entry < 0 || whole_end.block >= cursors_[entry].size()) return parity;
+  const uint32_t n = Extra(whole_end.k, whole_end.k, loss_estimate(), served_);
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t shard = cursors_[entry][whole_end.block]++ % fec::kMaxShardsPerBlock;
+    parity.push_back({whole_end.chunk, whole_end.block, static_cast<uint8_t>(shard), whole_end.k});
+  }
+  last_pass_size_ += n;
+  return parity;
+}
+
+uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k, double loss, size_t clients) {
+  if (loss <= 0) return 0;
+  const double p = std::min(loss, 0.5);
+  if (want < k) {
+    // A repair: the shards its neediest client is expected to lose of it.
+    return static_cast<uint32_t>(std::ceil(want * p / (1 - p) - 1e-9));
+  }
+  // A whole block: each client loses about k p / (1 - p) +- sigma shards;
+  // the worst of n is expected about z(n) sigma above that (the expected
+  // maximum of n standard normals), which is the least any scheme must send.
+  static constexpr std::pair<size_t, double> kExpectedMax[] = {
+      {1, 0.0},    {2, 0.56},   {4, 1.03},  {8, 1.42},   {16, 1.77},  {32, 2.07},   {64, 2.33},
+      {128, 2.58}, {256, 2.79}, {512, 3.0}, {1024, 3.2}, {4096, 3.6}, {10000, 3.85}};
+  double z = 0;
+  for (const auto& [n, v] : kExpectedMax) {
+    if (clients >= n) z = v;
+  }
+  const double mean = k * p / (1 - p);
+  const double sigma = std::sqrt(k * p) / (1 - p);
+  return static_cast<uint32_t>(std::ceil(mean + z * sigma - 1e-9));
 }
 
 double RepairPlanner::SlowestShare() const {

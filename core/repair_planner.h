@@ -7,6 +7,11 @@
 // client and repair grows with the loss rate, not with the number of clients.
 // A client that joins late simply needs whole blocks.
 //
+// A pass starts at most `new_chunks_per_pass` chunks no client has any of,
+// so the chunks a client holds half-assembled (its memory window) stay
+// bounded however large the image: each pass repairs the last one's chunks
+// and starts the next ones.
+//
 // A client that received far less of a pass than the others (a slow link)
 // is marked slow: the others' needs drive the next passes at full speed, and
 // the slow clients are served in a catch-up pass once the others are done.
@@ -31,6 +36,9 @@ struct ShardRef {
   uint16_t block = 0;
   uint8_t shard = 0;
   uint8_t k = 0;
+  /// The last data shard of a block sent whole: the sender asks
+  /// ProactiveParity for the block's parity right after it.
+  bool whole_end = false;
   bool operator==(const ShardRef&) const = default;
 };
 
@@ -41,13 +49,18 @@ class RepairPlanner {
   /// Shares are measured only on passes at least this long: a few repair
   /// datagrams say nothing about a link's speed.
   static constexpr uint64_t kMinPassForShare = 256;
-  /// Shards sent beyond `want` missing ones in a block of k data shards
-  /// when the neediest client loses a fraction `loss` of datagrams: the
-  /// shards it is expected to lose, so most blocks finish in this pass.
-  static uint32_t Extra(uint32_t want, uint32_t k, double loss);
+  /// Chunks a pass starts by default (128 MiB of 1 MiB chunks).
+  static constexpr uint32_t kNewChunksPerPass = 128;
+
+  /// Shards sent beyond `want` missing ones in a block of k data shards,
+  /// for `clients` clients that each lose a fraction `loss` of datagrams.
+  /// A whole block gets the parity the worst of them is expected to lose;
+  /// a repair the shards its neediest client is expected to lose.
+  static uint32_t Extra(uint32_t want, uint32_t k, double loss, size_t clients);
 
   RepairPlanner(const ChunkTable& table, uint32_t shard_size, uint32_t max_data_shards,
-                uint64_t min_pass_for_share = kMinPassForShare);
+                uint64_t min_pass_for_share = kMinPassForShare,
+                uint32_t new_chunks_per_pass = kNewChunksPerPass);
 
   const std::vector<fec::ChunkLayout>& layouts() const { return layouts_; }
   /// Layout of stored entry i (in table order).
@@ -72,6 +85,10 @@ class RepairPlanner {
   bool Finished() const;
   /// The shards of the next pass, in chunk order. Empty when Finished().
   std::vector<ShardRef> PlanPass();
+  /// The parity for a block sent whole, decided as its last data shard goes
+  /// out, so it follows the loss measured during the pass. Counts towards
+  /// the pass's size.
+  std::vector<ShardRef> ProactiveParity(const ShardRef& whole_end);
   /// Shards sent in the last planned pass.
   uint64_t last_pass_size() const { return last_pass_size_; }
   /// True if the last planned pass serves only slow clients.
@@ -98,7 +115,9 @@ class RepairPlanner {
   std::vector<std::vector<uint32_t>> cursors_;  // [entry][block]
   std::map<std::string, Client> clients_;
   uint64_t last_pass_size_ = 0;
+  size_t served_ = 0;  // clients the last pass is for
   uint64_t min_pass_for_share_;
+  uint32_t new_chunks_per_pass_;
   bool catch_up_ = false;
 };
 

@@ -158,29 +158,37 @@ Result<MulticastReceiver> MulticastReceiver::Open(in_addr interface_address, in_
 
 MulticastReceiver::MulticastReceiver(MulticastReceiver&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), buffers_(std::move(other.buffers_)) {}
+// msgs_ and iovs_ point into buffers_: they are rebuilt on every Receive.
 
 MulticastReceiver::~MulticastReceiver() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::vector<ByteView>> MulticastReceiver::Receive(std::chrono::milliseconds wait) {
-  pollfd p = {fd_, POLLIN, 0};
-  const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
-  std::vector<ByteView> out;
-  if (ready <= 0) return out;
-  std::vector<mmsghdr> msgs(kBatch);
-  std::vector<iovec> iovs(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) {
-    iovs[i] = {buffers_[i].data(), buffers_[i].size()};
-    msgs[i] = {};
-    msgs[i].msg_hdr.msg_iov = &iovs[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
+Result<std::span<const ByteView>> MulticastReceiver::Receive(std::chrono::milliseconds wait) {
+  if (msgs_.empty()) {
+    msgs_.resize(kBatch);
+    iovs_.resize(kBatch);
+    views_.reserve(kBatch);
   }
-  const int n = ::recvmmsg(fd_, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return out;
+  views_.clear();
+  for (size_t i = 0; i < kBatch; ++i) {
+    iovs_[i] = {buffers_[i].data(), buffers_[i].size()};
+    msgs_[i] = {};
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  // Under load datagrams are already queued: take them without a poll; wait
+  // only when the queue is empty.
+  int n = ::recvmmsg(fd_, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  if (n < 0 && errno == EAGAIN) {
+    pollfd p = {fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return std::span<const ByteView>();
+    n = ::recvmmsg(fd_, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return std::span<const ByteView>();
   if (n < 0) return SocketError("recvmmsg");
-  for (int i = 0; i < n; ++i) out.emplace_back(buffers_[i].data(), msgs[i].msg_len);
-  return out;
+  for (int i = 0; i < n; ++i) views_.emplace_back(buffers_[i].data(), msgs_[i].msg_len);
+  return std::span<const ByteView>(views_);
 }
 
 Result<ControlConnection> ControlConnection::Connect(const std::string& host, uint16_t port,

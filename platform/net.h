@@ -5,9 +5,12 @@
 #define FLEETCAST_PLATFORM_NET_H_
 
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,14 +57,17 @@ class MulticastReceiver {
   ~MulticastReceiver();
 
   /// Waits at most `wait` for datagrams, then returns those queued (up to a
-  /// batch). Each view points into this object's buffers, valid until the
-  /// next call.
-  Result<std::vector<ByteView>> Receive(std::chrono::milliseconds wait);
+  /// batch). The views point into this object's buffers, valid until the
+  /// next call; nothing is allocated per call.
+  Result<std::span<const ByteView>> Receive(std::chrono::milliseconds wait);
 
  private:
   MulticastReceiver() = default;
   int fd_ = -1;
   std::vector<Bytes> buffers_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<ByteView> views_;
 };
 
 /// A blocking TCP connection carrying framed control messages.

@@ -63,7 +63,13 @@ void Deployment::OnProgress(const std::string& node, const control::Progress& p)
   if (got + lost < kMinInterval) return;
   c.interval_loss = static_cast<double>(lost) / static_cast<double>(got + lost);
   c.progress = p;
-  planner_.ObserveLoss(node, static_cast<double>(p.lost) / static_cast<double>(p.received + p.lost));
+  planner_.ObserveLoss(node,
+                       static_cast<double>(p.lost) / static_cast<double>(p.received + p.lost));
+}
+
+std::vector<ShardRef> Deployment::ProactiveParity(const ShardRef& whole_end) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return planner_.ProactiveParity(whole_end);
 }
 
 std::optional<double> Deployment::TakeIntervalLoss() {

@@ -55,6 +55,8 @@ class Deployment {
                     const std::atomic<bool>* stop);
   /// Plans the next pass; clients connected now are asked to report after it.
   std::vector<ShardRef> PlanPass(uint32_t pass);
+  /// Parity for a block sent whole, after its last data shard.
+  std::vector<ShardRef> ProactiveParity(const ShardRef& whole_end);
   bool catch_up() const;
   /// The median loss, over the clients not slow, in what each received since
   /// this was last asked; nothing if no client said anything new.

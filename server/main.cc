@@ -63,8 +63,9 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--max-wait", max_wait, "or start this many seconds after the first")
       ->capture_default_str();
   serve_cmd->add_option("--mtu", serve.mtu, "datagram size on the wire")->capture_default_str();
-  serve_cmd->add_option("--fec-block", serve.max_data_shards,
-                        "most data shards per FEC block (1..254; larger: less repair)")
+  serve_cmd
+      ->add_option("--fec-block", serve.max_data_shards,
+                   "most data shards per FEC block (1..254; larger: less repair)")
       ->capture_default_str();
   serve_cmd->add_option("--ttl", serve.ttl, "multicast TTL")->capture_default_str();
   serve_cmd->add_option("--on-release", serve.on_release, "exit, reboot or poweroff")

@@ -52,10 +52,10 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
       rate = static_cast<uint64_t>(static_cast<double>(rate) * deployment_->SlowestShare() * 0.8);
       spdlog::info("pass {}: catch-up for slow clients at {} Mbit/s", pass, rate / 1'000'000);
     }
-    spdlog::debug("pass {}: {} datagrams", pass, plan.size());
     if (Status s = SendPass(pass, plan, rate, stop); !s.ok()) return s;
+    spdlog::debug("pass {}: {} datagrams", pass, pass_datagrams_);
     deployment_->EndPass(pass, kReportTimeout);
-    spdlog::info("{}", deployment_->PassSummary(pass, plan.size()));
+    spdlog::info("{}", deployment_->PassSummary(pass, pass_datagrams_));
   }
   return Status::OK();
 }
@@ -66,6 +66,7 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
   interval_start_ = next_send_;
   interval_bytes_ = 0;
   seq_ = 0;
+  pass_datagrams_ = 0;
   // Shards are at most shard_size bytes: the line's total is an upper bound.
   ProgressLine progress("pass " + std::to_string(pass), plan.size() * options_.shard_size);
   const uint64_t start_bytes = bytes_;
@@ -75,9 +76,11 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
     if (ref.chunk != loaded_chunk_) {
       if (Status s = LoadChunk(ref.chunk); !s.ok()) return s;
     }
-    Frame(pass, ref);
-    if (batch_used_ == kBatch) {
-      if (Status s = Flush(rate_bits); !s.ok()) return s;
+    if (Status s = Send(pass, ref, rate_bits); !s.ok()) return s;
+    if (ref.whole_end) {
+      for (const ShardRef& parity : deployment_->ProactiveParity(ref)) {
+        if (Status s = Send(pass, parity, rate_bits); !s.ok()) return s;
+      }
     }
   }
   // The pass end goes last on the same socket, so it arrives after the shards.
@@ -93,6 +96,12 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
     end.EncodeTo(d.data());
   }
   return Flush(rate_bits);
+}
+
+Status StreamSender::Send(uint32_t pass, const ShardRef& ref, uint64_t rate_bits) {
+  Frame(pass, ref);
+  ++pass_datagrams_;
+  return batch_used_ == kBatch ? Flush(rate_bits) : Status::OK();
 }
 
 Status StreamSender::LoadChunk(uint32_t chunk) {
@@ -176,8 +185,8 @@ void StreamSender::Adapt() {
   if (elapsed < kRateInterval) return;
   const std::optional<double> loss = deployment_->TakeIntervalLoss();
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
-  const auto sent_bits = static_cast<uint64_t>(static_cast<double>(interval_bytes_) * 8e9 /
-                                               static_cast<double>(ns));
+  const auto sent_bits =
+      static_cast<uint64_t>(static_cast<double>(interval_bytes_) * 8e9 / static_cast<double>(ns));
   interval_start_ = now;
   interval_bytes_ = 0;
   const uint64_t before = rate_control_.rate();

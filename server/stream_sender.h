@@ -48,6 +48,8 @@ class StreamSender {
  private:
   Status SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
                   const std::atomic<bool>* stop);
+  /// Frames one shard; sends the batch when it is full.
+  Status Send(uint32_t pass, const ShardRef& ref, uint64_t rate_bits);
   Status LoadChunk(uint32_t chunk);
   /// Appends the datagram for `ref` to batch_bytes_.
   void Frame(uint32_t pass, const ShardRef& ref);
@@ -69,6 +71,7 @@ class StreamSender {
   RateController rate_control_;
   bool adaptive_ = true;  // false in catch-up passes: their rate is fixed
   uint16_t seq_ = 0;      // the next datagram's number in its pass
+  uint64_t pass_datagrams_ = 0;
   std::chrono::steady_clock::time_point interval_start_;
   uint64_t interval_bytes_ = 0;  // wire bytes sent in this interval
 

@@ -58,7 +58,12 @@ class ProtocolTest : public ::testing::Test {
     std::mt19937 rnd(301);
     std::uniform_real_distribution<double> u(0, 1);
     for (int pass = 1; pass <= limit; ++pass) {
-      const std::vector<ShardRef> plan = planner.PlanPass();
+      std::vector<ShardRef> plan;
+      for (const ShardRef& ref : planner.PlanPass()) {  // as the sender expands it
+        plan.push_back(ref);
+        if (!ref.whole_end) continue;
+        for (const ShardRef& parity : planner.ProactiveParity(ref)) plan.push_back(parity);
+      }
       std::vector<uint64_t> got(rx.size(), 0);
       for (const ShardRef& ref : plan) {
         const ChunkEntry* e = t.Find(ref.chunk);

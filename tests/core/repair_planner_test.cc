@@ -29,9 +29,10 @@ TEST_F(RepairPlannerTest, FirstPassSendsEveryDataShardAndNoParityBeforeLossIsMea
   const std::vector<ShardRef> pass = planner_.PlanPass();
   ASSERT_EQ(pass.size(), 10u + 150);
   EXPECT_EQ(pass[0], (ShardRef{0, 0, 0, 10}));
-  EXPECT_EQ(pass[9], (ShardRef{0, 0, 9, 10}));
+  EXPECT_EQ(pass[9], (ShardRef{0, 0, 9, 10, /*whole_end=*/true}));
   EXPECT_EQ(pass[10], (ShardRef{3, 0, 0, 50}));
-  EXPECT_EQ(pass.back(), (ShardRef{3, 2, 49, 50}));
+  EXPECT_EQ(pass.back(), (ShardRef{3, 2, 49, 50, true}));
+  EXPECT_TRUE(planner_.ProactiveParity(pass[9]).empty());
   EXPECT_FALSE(planner_.Finished());
 }
 
@@ -41,21 +42,51 @@ TEST_F(RepairPlannerTest, WholeBlocksCarryParityForTheWorstMeasuredLoss) {
   planner_.ObserveLoss("a", 0.01);
   planner_.ObserveLoss("b", 0.05);
   EXPECT_DOUBLE_EQ(planner_.loss_estimate(), 0.05);
-  const std::vector<ShardRef> pass = planner_.PlanPass();
-  // 10 + ceil(10 * 0.05 / 0.95) for chunk 0, 3 x (50 + ceil(50 * 0.05 / 0.95)).
-  ASSERT_EQ(pass.size(), 11u + 3 * 53);
+  std::vector<ShardRef> pass;
+  for (const ShardRef& ref : planner_.PlanPass()) {
+    pass.push_back(ref);
+    if (!ref.whole_end) continue;
+    for (const ShardRef& parity : planner_.ProactiveParity(ref)) pass.push_back(parity);
+  }
+  // Two clients: the expected worse of two, mean + 0.56 sigma, is 0.94 for
+  // chunk 0's block of 10 and 3.56 for each of chunk 3's blocks of 50.
+  ASSERT_EQ(pass.size(), 11u + 3 * 54);
+  EXPECT_EQ(planner_.last_pass_size(), pass.size());
   EXPECT_EQ(pass[10], (ShardRef{0, 0, 10, 10}));  // the first parity row
-  EXPECT_EQ(pass.back(), (ShardRef{3, 2, 52, 50}));
+  EXPECT_EQ(pass.back(), (ShardRef{3, 2, 53, 50}));
 }
 
 TEST(RepairPlanner, ExtraShardsFollowTheMeasuredLoss) {
-  EXPECT_EQ(RepairPlanner::Extra(64, 64, 0.0), 0u);  // nothing lost, nothing extra
-  EXPECT_EQ(RepairPlanner::Extra(180, 180, 0.01), 2u);
-  EXPECT_EQ(RepairPlanner::Extra(180, 180, 0.05), 10u);
-  EXPECT_EQ(RepairPlanner::Extra(1, 64, 0.01), 1u);
-  EXPECT_EQ(RepairPlanner::Extra(4, 64, 0.2), 1u);
-  EXPECT_EQ(RepairPlanner::Extra(5, 64, 0.2), 2u);
-  EXPECT_EQ(RepairPlanner::Extra(300, 64, 0.01), 1u);  // capped at k
+  EXPECT_EQ(RepairPlanner::Extra(64, 64, 0.0, 8), 0u);  // nothing lost, nothing extra
+  // One client: its expected loss, 182 * 0.01 / 0.99.
+  EXPECT_EQ(RepairPlanner::Extra(182, 182, 0.01, 1), 2u);
+  // Eight: 1.42 sigma more, the expected worst of them (9.58 + 1.42 * 3.18).
+  EXPECT_EQ(RepairPlanner::Extra(182, 182, 0.05, 8), 15u);
+  EXPECT_EQ(RepairPlanner::Extra(182, 182, 0.05, 1000), 20u);
+  EXPECT_EQ(RepairPlanner::Extra(1, 64, 0.01, 8), 1u);
+  EXPECT_EQ(RepairPlanner::Extra(4, 64, 0.2, 8), 1u);
+  EXPECT_EQ(RepairPlanner::Extra(5, 64, 0.2, 8), 2u);
+  EXPECT_EQ(RepairPlanner::Extra(300, 64, 0.01, 1), 1u);  // capped at k
+}
+
+TEST(RepairPlanner, APassStartsAtMostItsBudgetOfNewChunks) {
+  // Six chunks of two shards each; two new ones per pass.
+  std::vector<ChunkEntry> entries;
+  for (uint32_t i = 0; i < 6; ++i) entries.push_back({i, 200, 4096 + 200 * i, 1, {}});
+  const ChunkTable table = ChunkTable::Make(6 * 65536, 65536, entries).value();
+  RepairPlanner planner(table, 100, 64, 1, /*new_chunks_per_pass=*/2);
+  planner.AddClient("a");
+  std::vector<ShardRef> pass = planner.PlanPass();
+  ASSERT_EQ(pass.size(), 4u);
+  EXPECT_EQ(pass.back().chunk, 1u);
+  // Chunk 1 lost a shard (1 in 4: 25% loss): its repair rides along with
+  // the next two new chunks, each carrying parity for that loss.
+  planner.Report("a", {{1, 0, 1}, {2, 0, 2}, {3, 0, 2}, {4, 0, 2}, {5, 0, 2}}, 3);
+  pass = planner.PlanPass();
+  ASSERT_EQ(pass.size(), 2u + 2 + 2);  // whole blocks get their parity as they go out
+  EXPECT_EQ(pass[0], (ShardRef{1, 0, 2, 2}));
+  EXPECT_EQ(pass.back(), (ShardRef{3, 0, 1, 2, true}));
+  EXPECT_EQ(planner.ProactiveParity(pass.back()), (std::vector<ShardRef>{{3, 0, 2, 2}}));
 }
 
 TEST_F(RepairPlannerTest, RepairSendsFreshParityForTheNeediestClient) {
