@@ -6,7 +6,8 @@
 #   scripts/netns-lan.sh down [PREFIX]
 # RATE=1gbit shapes the server's egress (tc tbf, like a NIC of that speed);
 # LOSS=0.01 drops that fraction of UDP datagrams at random on each receiver's
-# input (nftables), independently per receiver.
+# input (nftables), independently per receiver. MTU=9000 makes every link
+# carry jumbo frames.
 # Handles the usual pitfalls: rp_filter off, a 224.0.0.0/4 route per host,
 # IGMPv3, and a querier so snooped groups do not age out.
 set -euo pipefail
@@ -29,6 +30,10 @@ add_host() { # ns address bridge-port
   ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fcnet0.rp_filter=0 \
     net.ipv4.conf.all.force_igmp_version=3
   ip -n "$prefix-br" link set "$3" master br0
+  if [[ -n ${MTU:-} ]]; then
+    ip -n "$1" link set fcnet0 mtu "$MTU"
+    ip -n "$prefix-br" link set "$3" mtu "$MTU"
+  fi
   ip -n "$prefix-br" link set "$3" up
 }
 

@@ -41,8 +41,14 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
   while (!stop->load() && !deployment_->Finished()) {
     const std::vector<ShardRef> plan = deployment_->PlanPass(++pass);
     if (plan.empty()) {
+      // Nothing to send while clients write their last chunks and verify:
+      // wait for news (a client done), then ask for reports (a chunk that
+      // failed its check is needed again), with the pass end datagrams so
+      // clients answer at once.
+      deployment_->WaitForChange(std::chrono::milliseconds(100));
+      if (deployment_->Finished()) break;
+      if (Status s = SendPass(pass, plan, options_.rate_bits, stop); !s.ok()) return s;
       deployment_->EndPass(pass, kReportTimeout);
-      deployment_->WaitForChange(std::chrono::milliseconds(500));
       continue;
     }
     uint64_t rate = options_.rate_bits;
