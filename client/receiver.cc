@@ -174,6 +174,7 @@ class Receiver {
       decompressors_.push_back(std::make_unique<ChunkDecompressor>());
     }
     buffers_.resize(workers_);
+    generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
     if (target_->existed()) ScanTarget();
     spdlog::info("node {}: {} of {} chunks to receive into {}", node_,
@@ -251,7 +252,7 @@ class Receiver {
       if (h->pass > pass_end_seen_) pass_end_seen_ = h->pass;
       return;
     }
-    std::shared_ptr<Bytes> stored;
+    std::shared_ptr<ReadyChunk> ready;
     {
       std::lock_guard<std::mutex> lock(mu_);
       const ReceiveState::Outcome o =
@@ -259,23 +260,23 @@ class Receiver {
       if (o == ReceiveState::Outcome::kRejected) ++rejected_;
       if (o != ReceiveState::Outcome::kRejected) ++datagrams_;
       if (o != ReceiveState::Outcome::kChunkReady) return;
-      stored = std::make_shared<Bytes>();
-      if (Status s = state_->TakeChunk(h->chunk, stored.get()); !s.ok()) {
-        spdlog::warn("{}", s.message());
-        return;
-      }
+      ready = std::make_shared<ReadyChunk>(state_->Take(h->chunk));
     }
-    const uint32_t chunk = h->chunk;
-    pool_->Submit([this, chunk, stored](size_t worker) { WriteChunk(worker, chunk, *stored); });
+    // Decoding, like everything after it, runs on a worker, so the receive
+    // thread keeps draining the socket.
+    pool_->Submit([this, ready](size_t worker) { WriteChunk(worker, ready.get()); });
   }
 
   // Runs on a worker: nothing reaches the disk that did not check out.
-  void WriteChunk(size_t worker, uint32_t chunk, const Bytes& stored) {
+  void WriteChunk(size_t worker, ReadyChunk* ready) {
     const ChunkTable& t = manifest_.table;
+    const uint32_t chunk = ready->chunk();
     const ChunkEntry* e = t.Find(chunk);
+    Bytes stored;
+    Status s = ready->Decode(&generators_[worker], &stored);
     Bytes& raw = buffers_[worker];
     raw.resize(t.RawLength(chunk));
-    Status s = decompressors_[worker]->Unpack(*e, stored, raw);
+    if (s.ok()) s = decompressors_[worker]->Unpack(*e, stored, raw);
     if (s.ok()) s = target_->Write(t.RawOffset(chunk), raw);
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
@@ -461,8 +462,9 @@ class Receiver {
 
   size_t workers_ = 0;
   std::vector<std::unique_ptr<ChunkDecompressor>> decompressors_;
-  std::vector<Bytes> buffers_;        // a raw chunk's bytes, one per worker
-  std::unique_ptr<WorkerPool> pool_;  // after what its jobs use
+  std::vector<Bytes> buffers_;                   // a raw chunk's bytes, one per worker
+  std::vector<fec::GeneratorCache> generators_;  // one per worker
+  std::unique_ptr<WorkerPool> pool_;             // after what its jobs use
 
   std::atomic<uint32_t> session_{0};
   std::atomic<bool> stop_receiving_{false};

@@ -23,39 +23,51 @@ ReceiveState::Outcome ReceiveState::Add(const wire::DatagramHeader& h, ByteView 
   }
   if (phase_[entry] == Phase::kNeeded) {
     if (assembling_.size() >= max_assembling_) return Outcome::kDeferred;
-    Assembly& a = assembling_[entry];
+    ReadyChunk& c = assembling_[entry].chunk;
+    c.chunk_ = h.chunk;
+    c.stored_size_ = table_->entries()[entry].stored_size;
     // Blocks are contiguous in the stored bytes; only the chunk's last shard
     // is short, and its padding is zeroed when it arrives.
-    a.data.resize(size_t{layout.shard_length()} *
-                  (layout.blocks().back().offset / layout.shard_length() +
-                   layout.blocks().back().data_shards));
+    c.data_.resize(size_t{layout.shard_length()} *
+                   (layout.blocks().back().offset / layout.shard_length() +
+                    layout.blocks().back().data_shards));
     for (const fec::BlockSpan& b : layout.blocks()) {
-      a.blocks.emplace_back(b.data_shards, layout.shard_length(), a.data.data() + b.offset);
+      c.blocks_.emplace_back(b.data_shards, layout.shard_length(), c.data_.data() + b.offset);
     }
     phase_[entry] = Phase::kAssembling;
   }
   Assembly& a = assembling_.at(entry);
-  fec::BlockAssembler& block = a.blocks[h.block];
+  fec::BlockAssembler& block = a.chunk.blocks_[h.block];
   if (!block.Add(h.shard, payload)) return Outcome::kDuplicate;
   if (block.complete()) ++a.complete_blocks;
-  return a.complete_blocks == a.blocks.size() ? Outcome::kChunkReady : Outcome::kAccepted;
+  return a.complete_blocks == a.chunk.blocks_.size() ? Outcome::kChunkReady : Outcome::kAccepted;
 }
 
-Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
+Status ReadyChunk::Decode(fec::GeneratorCache* generators, Bytes* stored) {
+  for (fec::BlockAssembler& block : blocks_) {
+    if (Status s = block.Decode(generators); !s.ok()) {
+      return s.Prefixed("chunk " + std::to_string(chunk_));
+    }
+  }
+  *stored = std::move(data_);
+  stored->resize(stored_size_);
+  return Status::OK();
+}
+
+ReadyChunk ReceiveState::Take(uint32_t chunk) {
   const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   auto it = assembling_.find(entry);
-  const fec::ChunkLayout& layout = layouts_[entry];
-  Status s;
-  for (uint32_t b = 0; b < layout.block_count() && s.ok(); ++b) {
-    s = it->second.blocks[b].Decode(&generators_);
-  }
-  *stored = std::move(it->second.data);
-  stored->resize(table_->entries()[entry].stored_size);
+  ReadyChunk ready = std::move(it->second.chunk);
   assembling_.erase(it);
   phase_[entry] = Phase::kWriting;
   ++writing_;
+  return ready;
+}
+
+Status ReceiveState::TakeChunk(uint32_t chunk, Bytes* stored) {
+  Status s = Take(chunk).Decode(&generators_, stored);
   if (!s.ok()) MarkFailed(chunk);
-  return s.Prefixed("chunk " + std::to_string(chunk));
+  return s;
 }
 
 void ReceiveState::MarkDone(uint32_t chunk) {
@@ -88,8 +100,8 @@ std::vector<control::BlockNeed> ReceiveState::Needs() const {
     const fec::ChunkLayout& layout = layouts_[entry];
     auto it = assembling_.find(entry);
     for (uint32_t b = 0; b < layout.block_count(); ++b) {
-      const uint32_t missing =
-          it == assembling_.end() ? layout.block(b).data_shards : it->second.blocks[b].missing();
+      const uint32_t missing = it == assembling_.end() ? layout.block(b).data_shards
+                                                       : it->second.chunk.blocks_[b].missing();
       if (missing > 0) {
         needs.push_back({chunk, static_cast<uint16_t>(b), static_cast<uint16_t>(missing)});
       }

@@ -19,6 +19,22 @@
 
 namespace fleetcast {
 
+/// A chunk with enough shards in every block, taken out of the state so
+/// that its decoding (the costly part under loss) runs on a worker.
+class ReadyChunk {
+ public:
+  uint32_t chunk() const { return chunk_; }
+  /// Rebuilds lost data shards in place and moves the stored bytes out.
+  Status Decode(fec::GeneratorCache* generators, Bytes* stored);
+
+ private:
+  friend class ReceiveState;
+  uint32_t chunk_ = 0;
+  uint32_t stored_size_ = 0;
+  Bytes data_;  // the chunk's data shards back to back; blocks assemble in it
+  std::vector<fec::BlockAssembler> blocks_;
+};
+
 class ReceiveState {
  public:
   enum class Outcome {
@@ -33,8 +49,10 @@ class ReceiveState {
                size_t max_assembling);
 
   Outcome Add(const wire::DatagramHeader& header, ByteView payload);
-  /// Decodes a ready chunk's stored bytes into *stored; the chunk is then
-  /// "writing" until MarkDone or MarkFailed.
+  /// Takes a ready chunk out for decoding; the chunk is then "writing"
+  /// until MarkDone or MarkFailed (also if its decoding fails).
+  ReadyChunk Take(uint32_t chunk);
+  /// Take and Decode in one, here.
   Status TakeChunk(uint32_t chunk, Bytes* stored);
   void MarkDone(uint32_t chunk);
   /// The chunk's bytes did not check out: need it again.
@@ -53,8 +71,7 @@ class ReceiveState {
  private:
   enum class Phase : uint8_t { kNeeded, kAssembling, kWriting, kDone };
   struct Assembly {
-    Bytes data;  // the chunk's data shards back to back; blocks assemble in it
-    std::vector<fec::BlockAssembler> blocks;
+    ReadyChunk chunk;  // once every block is complete
     uint32_t complete_blocks = 0;
   };
 
