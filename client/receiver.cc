@@ -30,6 +30,8 @@ constexpr auto kSessionTimeout = std::chrono::seconds(30);
 constexpr auto kProgressInterval = milliseconds(100);
 constexpr auto kPassEndWait = milliseconds(300);
 constexpr auto kReportPoll = milliseconds(2);
+constexpr size_t kShortBatch = 16;
+constexpr auto kGatherTime = std::chrono::microseconds(500);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
@@ -234,9 +236,16 @@ class Receiver {
         return;
       }
       for (ByteView d : *batch) Take(d);
-      if (!batch->empty()) {
+      if (batch->empty()) continue;
+      {
         std::lock_guard<std::mutex> lock(progress_mu_);
         progress_ = {loss_meter_.pass(), loss_meter_.received(), loss_meter_.lost()};
+      }
+      // A short batch means the socket is drained: let datagrams gather
+      // rather than wake for every few (waking costs more than the datagrams
+      // on a busy host); the socket buffer holds tens of milliseconds.
+      if (batch->size() < kShortBatch) {
+        std::this_thread::sleep_until(std::chrono::steady_clock::now() + kGatherTime);
       }
     }
   }
