@@ -1,7 +1,9 @@
-// Micro benchmarks of the per-chunk work pack, verify and unpack do: the two
-// digests, zero detection, and zstd through ChunkCompressor/ChunkDecompressor,
-// on 1 MiB chunks of random data and of text-like data that compresses about
-// 2.5:1 with zstd -3. Inputs come from fixed seeds, so runs are comparable.
+// Micro benchmarks of the per-chunk work pack, verify and unpack do (the two
+// digests, zero detection, zstd through ChunkCompressor/ChunkDecompressor, on
+// 1 MiB chunks of random data and of text-like data that compresses about
+// 2.5:1 with zstd -3) and of the deployment's hot paths: Reed-Solomon encode
+// and decode at the block sizes used, the datagram header, and a receiver's
+// per-datagram path. Inputs come from fixed seeds, so runs are comparable.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -13,6 +15,10 @@
 #include "core/chunk_table.h"
 #include "core/coding.h"
 #include "core/digest.h"
+#include "core/fec_codec.h"
+#include "core/fec_layout.h"
+#include "core/receive_state.h"
+#include "core/wire_format.h"
 
 namespace fleetcast {
 namespace {
@@ -134,6 +140,133 @@ void BM_Unpack(benchmark::State& state) {
   state.SetLabel(KindName(state.range(0)));
 }
 BENCHMARK(BM_Unpack)->ArgName("data")->Arg(kRandom)->Arg(kText);
+
+constexpr uint32_t kShard = 1448;  // wire::ShardSizeForMtu(1500)
+
+std::vector<const uint8_t*> Shards(const Bytes& block, uint32_t k) {
+  std::vector<const uint8_t*> out;
+  for (uint32_t i = 0; i < k; ++i) out.push_back(block.data() + size_t{i} * kShard);
+  return out;
+}
+
+// One fresh parity shard of a block of k data shards: what the server makes
+// per repair datagram. Bytes are the block's data bytes read.
+void BM_FecEncodeParityShard(benchmark::State& state) {
+  const auto k = static_cast<uint32_t>(state.range(0));
+  const Bytes block = RandomChunk(3);
+  const std::vector<const uint8_t*> data = Shards(block, k);
+  fec::ParityEncoder encoder;
+  Bytes out(kShard);
+  uint32_t row = k;
+  for (auto _ : state) {
+    encoder.Encode(data, kShard, row, out.data());
+    row = row + 1 < fec::kMaxShardsPerBlock ? row + 1 : k;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k * kShard));
+}
+BENCHMARK(BM_FecEncodeParityShard)->ArgName("k")->Arg(64)->Arg(128)->Arg(182);
+
+// A block of k data shards with e of them lost and replaced by parity:
+// assembly plus decode, as a client does. Bytes are the block's data bytes.
+void BM_FecDecode(benchmark::State& state) {
+  const auto k = static_cast<uint32_t>(state.range(0));
+  const auto e = static_cast<uint32_t>(state.range(1));
+  const Bytes block = RandomChunk(4);
+  const std::vector<const uint8_t*> data = Shards(block, k);
+  fec::ParityEncoder encoder;
+  std::vector<Bytes> parity(e, Bytes(kShard));
+  for (uint32_t j = 0; j < e; ++j) encoder.Encode(data, kShard, k + j, parity[j].data());
+  fec::GeneratorCache generators;
+  Bytes out(size_t{k} * kShard);
+  for (auto _ : state) {
+    fec::BlockAssembler assembler(k, kShard, out.data());
+    for (uint32_t i = e; i < k; ++i) assembler.Add(i, ByteView(data[i], kShard));
+    for (uint32_t j = 0; j < e; ++j) assembler.Add(k + j, parity[j]);
+    if (!assembler.Decode(&generators).ok()) state.SkipWithError("decode failed");
+  }
+  if (!std::equal(out.begin(), out.end(), block.begin())) state.SkipWithError("decoded wrong");
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k * kShard));
+}
+BENCHMARK(BM_FecDecode)->ArgNames({"k", "lost"})->ArgsProduct({{64, 128, 182}, {0, 1, 4, 16}});
+
+void BM_HeaderEncode(benchmark::State& state) {
+  wire::DatagramHeader h;
+  h.session = 0x11223344;
+  h.chunk = 77;
+  h.length = kShard;
+  uint8_t out[wire::DatagramHeader::kEncodedLength];
+  for (auto _ : state) {
+    h.EncodeTo(out);
+    ++h.seq;
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_HeaderEncode);
+
+void BM_HeaderParse(benchmark::State& state) {
+  Bytes d(wire::DatagramHeader::kEncodedLength + kShard);
+  wire::DatagramHeader h;
+  h.length = kShard;
+  h.EncodeTo(d.data());
+  for (auto _ : state) benchmark::DoNotOptimize(wire::DatagramHeader::DecodeFrom(d));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_HeaderParse);
+
+// A client's path for one stored 1 MiB chunk at MTU 1500 and 182-shard
+// blocks: parse every datagram, ReceiveState::Add, then Take and Decode,
+// with `lost` data shards per block replaced by parity. Items are datagrams.
+void BM_ReceiverPerDatagram(benchmark::State& state) {
+  const auto lost = static_cast<uint32_t>(state.range(0));
+  const Bytes stored = RandomChunk(5);
+  ChunkEntry entry;
+  entry.stored_size = static_cast<uint32_t>(stored.size());
+  entry.offset = 4096;
+  const ChunkTable table = ChunkTable::Make(kChunk, kChunk, {entry}).value();
+  const fec::ChunkLayout layout(entry.stored_size, kShard, 182);
+  std::vector<Bytes> datagrams;
+  fec::ParityEncoder encoder;
+  for (uint32_t b = 0; b < layout.block_count(); ++b) {
+    const fec::BlockSpan& span = layout.block(b);
+    Bytes block(size_t{span.data_shards} * kShard, 0);
+    std::copy_n(stored.begin() + static_cast<long>(span.offset), span.length, block.begin());
+    const std::vector<const uint8_t*> data = Shards(block, span.data_shards);
+    for (uint32_t i = lost; i < span.data_shards + lost; ++i) {
+      wire::DatagramHeader h;
+      h.block = static_cast<uint16_t>(b);
+      h.shard = static_cast<uint8_t>(i);
+      h.k = static_cast<uint8_t>(span.data_shards);
+      const uint32_t n = i < span.data_shards ? layout.DataShardBytes(b, i) : kShard;
+      h.length = static_cast<uint16_t>(n);
+      Bytes d(wire::DatagramHeader::kEncodedLength + n);
+      h.EncodeTo(d.data());
+      uint8_t* payload = d.data() + wire::DatagramHeader::kEncodedLength;
+      if (i < span.data_shards) {
+        std::copy_n(data[i], n, payload);
+      } else {
+        encoder.Encode(data, kShard, i, payload);
+      }
+      datagrams.push_back(std::move(d));
+    }
+  }
+  fec::GeneratorCache generators;
+  Bytes out;
+  for (auto _ : state) {
+    ReceiveState rx(table, kShard, 182, 4);
+    for (const Bytes& d : datagrams) {
+      const wire::DatagramHeader h = wire::DatagramHeader::DecodeFrom(d).value();
+      if (rx.Add(h, ByteView(d).subspan(wire::DatagramHeader::kEncodedLength)) ==
+          ReceiveState::Outcome::kChunkReady) {
+        if (!rx.Take(0).Decode(&generators, &out).ok()) state.SkipWithError("decode failed");
+      }
+    }
+  }
+  if (out != stored) state.SkipWithError("decoded wrong");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * datagrams.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * stored.size()));
+}
+BENCHMARK(BM_ReceiverPerDatagram)->ArgName("lost_per_block")->Arg(0)->Arg(2)->Arg(10);
 
 }  // namespace
 }  // namespace fleetcast
