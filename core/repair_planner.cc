@@ -149,12 +149,15 @@ uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k, double loss, size_t cli
   if (loss <= 0) return 0;
   const double p = std::min(loss, 0.5);
   if (want < k) {
-    // A repair: the shards its neediest client is expected to lose of it.
-    return static_cast<uint32_t>(std::ceil(want * p / (1 - p) - 1e-9));
+    // A repair: the shards its neediest client is expected to lose of it,
+    // rounded, not rounded up: an unlucky repair costs one more short pass,
+    // which on a LAN is cheaper than surplus parity on every block.
+    return static_cast<uint32_t>(std::lround(want * p / (1 - p)));
   }
   // A whole block: each client loses about k p / (1 - p) +- sigma shards;
   // the worst of n is expected about z(n) sigma above that (the expected
-  // maximum of n standard normals), which is the least any scheme must send.
+  // maximum of n standard normals), which is the least any scheme must send
+  // (core/repair_sim.h measures the policy against that bound).
   static constexpr std::pair<size_t, double> kExpectedMax[] = {
       {1, 0.0},    {2, 0.56},   {4, 1.03},  {8, 1.42},   {16, 1.77},  {32, 2.07},   {64, 2.33},
       {128, 2.58}, {256, 2.79}, {512, 3.0}, {1024, 3.2}, {4096, 3.6}, {10000, 3.85}};
@@ -164,7 +167,7 @@ uint32_t RepairPlanner::Extra(uint32_t want, uint32_t k, double loss, size_t cli
   }
   const double mean = k * p / (1 - p);
   const double sigma = std::sqrt(k * p) / (1 - p);
-  return static_cast<uint32_t>(std::ceil(mean + z * sigma - 1e-9));
+  return static_cast<uint32_t>(std::lround(mean + z * sigma));
 }
 
 double RepairPlanner::SlowestShare() const {
