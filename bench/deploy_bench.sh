@@ -1,90 +1,413 @@
 #!/usr/bin/env bash
-# End-to-end deployment benchmark: fleetcast against udpcast on the same
-# namespace LAN in the same run. N receivers, the server's link shaped to
-# RATE, random loss per receiver. Every receiver's output is compared with
-# the source; a run with a wrong byte fails the benchmark.
-# Usage: bench/deploy_bench.sh [BUILD_DIR]   (root; RUNS=3 N=4 RATE=1gbit LOSSES="0 0.01")
+# End-to-end deployment benchmark: fleetcast against udpcast and uftp on the
+# same namespace LAN (scripts/netns-lan.sh), runs of the three tools
+# interleaved within each cell. Grid: image x server rate x N receivers x
+# random UDP loss per receiver. Every receiver's output is checked against
+# the source image by digest after every run; a wrong byte, a tool's
+# non-zero exit or a timeout stops the benchmark with one line naming the
+# tool, cell and receiver, and no number from it is reported.
+# Prints markdown tables and writes them into bench/RESULTS.md between
+# <!-- deploy-bench:begin --> and <!-- deploy-bench:end -->.
+# Usage: bench/deploy_bench.sh BUILD_DIR   (root; knobs, defaults shown:
+#   IMAGES="realistic random" NS="1 4 8" LOSSES="0 0.01 0.05"
+#   RATES="1gbit unlimited" RUNS=3 TOOLS="fleetcast udpcast uftp"
+#   UNLIMITED_ALL=0: unlimited runs only the cells realistic N=8 loss 0 and
+#   random N=1 loss 0; 1 runs the whole grid unlimited too)
 set -euo pipefail
+usage() { echo "usage: bench/deploy_bench.sh BUILD_DIR   (root; see the header for the knobs)" >&2; exit 2; }
+[[ $# -eq 1 && $1 != -* ]] || usage
 cd "$(dirname "$0")/.."
-build=${1:-build}
-runs=${RUNS:-3} n=${N:-4} rate=${RATE:-1gbit} losses=${LOSSES:-"0 0.01"}
-work=out/bench
-mkdir -p "$work"
-command -v udp-sender >/dev/null || apt-get install -y -qq udpcast >/dev/null
-[[ -x $build/fleetcast-server ]] || { echo "deploy_bench: error: build $build first" >&2; exit 1; }
-image=$work/realistic.raw
-[[ -f $image ]] || scripts/make-disk-image.sh "$image" 512 --seed 1 >/dev/null
-"$build/fleetcast-server" pack "$image" "$work/realistic.fcimg" >/dev/null
-want=$(sha256sum <"$image" | cut -d' ' -f1)
-trap 'scripts/netns-lan.sh down fcbench' EXIT
+build=$1
+images=${IMAGES:-realistic random} ns_list=${NS:-1 4 8} losses=${LOSSES:-0 0.01 0.05}
+rates=${RATES:-1gbit unlimited} runs=${RUNS:-3} tools=${TOOLS:-fleetcast udpcast uftp}
+unlimited_all=${UNLIMITED_ALL:-0}
+uftp_block=1400 # uftp -b: payload per datagram; 1400 + uftp 28 + UDP/IP 28 = 1456 bytes IP
+work=out/bench rx=out/bench/rx logs=out/bench/logs results=bench/RESULTS.md
+prefix=fcbench srv=fcbench-srv
+limit=300 # seconds: bound on every process of a run
+
+die() { echo "deploy_bench: error: $*" >&2; exit 1; }
+[[ $EUID -eq 0 ]] || die "needs root (network namespaces, tmpfs)"
+[[ -x $build/fleetcast-server && -x $build/fleetcast-client ]] ||
+  die "no fleetcast-server/fleetcast-client in $build; build them first"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS=$runs; use a positive number"
+for t in $tools; do [[ $t =~ ^(fleetcast|udpcast|uftp)$ ]] || die "TOOLS: unknown tool $t"; done
+for m in $images; do [[ $m =~ ^(realistic|random)$ ]] || die "IMAGES: unknown image $m"; done
+for n in $ns_list; do [[ $n =~ ^[1-9][0-9]?$ ]] || die "NS: $n is not a receiver count"; done
+need=()
+command -v udp-sender >/dev/null || need+=(udpcast)
+command -v uftp >/dev/null || need+=(uftp)
+[[ -x /usr/bin/time ]] || need+=(time)
+command -v bc >/dev/null || need+=(bc)
+if ((${#need[@]})); then apt-get install -y -qq "${need[@]}" >/dev/null; fi
+digest_cmd=sha256sum
+if command -v xxh128sum >/dev/null; then digest_cmd=xxh128sum; fi
+
+mkdir -p "$work" "$rx" "$logs"
+bench/make-images.sh "$work" "$build"
+
+cleanup() {
+  scripts/netns-lan.sh down "$prefix" || true # kills every process left in its namespaces
+  if mountpoint -q "$rx"; then umount "$rx" || umount -l "$rx" || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+max_n=0
+for n in $ns_list; do if ((n > max_n)); then max_n=$n; fi; done
+if mountpoint -q "$rx"; then umount "$rx"; fi
+mount -t tmpfs -o "size=$(((max_n + 1) * 600))M" fcbench-rx "$rx"
 
 now() { date +%s.%N; }
-check_outputs() { # tool loss run
-  local i
-  for ((i = 1; i <= n; i++)); do
-    got=$(sha256sum <"$work/rcv$i.raw" | cut -d' ' -f1)
-    [[ $got == "$want" ]] || { echo "deploy_bench: error: $1 loss=$2 run $3: receiver $i has a wrong byte" >&2; exit 1; }
-  done
+calc() { echo "$*" | bc -l; }
+fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
+counters() { # tx_bytes tx_packets rx_bytes of the server's veth
+  ip -n "$srv" -s -j link show fcnet0 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)[0]["stats64"]
+print(s["tx"]["bytes"], s["tx"]["packets"], s["rx"]["bytes"])'
+}
+cpu_of() { # /usr/bin/time -f "%U %S" output -> user+sys seconds (its last line)
+  tail -n 1 "$1" | awk '{ printf "%.2f", $1 + $2 }'
+}
+# run_in NS TIMEFILE LOG CMD...: in the background, CMD in namespace NS under
+# `timeout`, its CPU time (with timeout's) written by /usr/bin/time.
+run_in() {
+  local ns=$1 tf=$2 log=$3
+  shift 3
+  ip netns exec "$ns" /usr/bin/time -f "%U %S" -o "$tf" timeout "$limit" "$@" >"$log" 2>&1 &
 }
 
-run_fleetcast() { # prints seconds
-  local t0 pids=() i
-  rm -f "$work"/rcv*.raw
-  t0=$(now)
-  ip netns exec fcbench-srv "$build/fleetcast-server" serve "$work/realistic.fcimg" \
-    --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010 >/dev/null 2>"$work/fc-serve.log" &
-  local spid=$!
-  for ((i = 1; i <= n; i++)); do
-    ip netns exec "fcbench-rcv$i" "$build/fleetcast-client" receive --server 10.79.0.1:7010 \
-      --target "$work/rcv$i.raw" --node-id "rcv$i" 2>"$work/fc-rcv$i.log" &
-    pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p"; done
-  wait "$spid"
-  echo "$(now) - $t0" | bc
-}
-
-run_udpcast() {
-  local t0 pids=() i
-  rm -f "$work"/rcv*.raw
-  for ((i = 1; i <= n; i++)); do
-    # Bounded: under loss a receiver's rendezvous can be lost and it never joins.
-    ip netns exec "fcbench-rcv$i" timeout 300 udp-receiver --file "$work/rcv$i.raw" --interface fcnet0 \
-      --nokbd --rcvbuf 4194304 --mcast-rdv-address 239.79.0.9 >"$work/udp-rcv$i.log" 2>&1 &
-    pids+=($!)
-  done
-  t0=$(now)
-  ip netns exec fcbench-srv timeout 300 udp-sender --file "$image" --interface fcnet0 --min-receivers "$n" \
-    --mcast-rdv-address 239.79.0.9 --mcast-data-address 239.79.0.10 --rexmit-hello-interval 100 --nokbd ${udp_rate:+--max-bitrate "$udp_rate"} >/dev/null 2>"$work/udp-sender.log"
-  for p in "${pids[@]}"; do wait "$p"; done
-  echo "$(now) - $t0" | bc
-}
-
-# udp-sender takes megabits ("1000m"); fleetcast takes "1g" or "1000m".
-case $rate in
-  unlimited) udp_rate="" fc_rate=unlimited ;;
-  *gbit) udp_rate="$((${rate%gbit} * 1000))m" fc_rate="${rate%bit}" ;;
-  *mbit) udp_rate="${rate%bit}" fc_rate="${rate%bit}" ;;
-  *) echo "deploy_bench: error: RATE=$rate; use e.g. 1gbit, 500mbit or unlimited" >&2; exit 2 ;;
-esac
-
-# udpcast's rendezvous on 224.0.0.1 does not cross the snooping bridge, and its
-# default data group is outside 239/8: both are set explicitly.
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
-mb=$(stat -c %s "$image")
-echo "| loss | fleetcast s (median of $runs) | fleetcast MB/s | udpcast s | udpcast MB/s | udpcast / fleetcast |"
-echo "|---:|---:|---:|---:|---:|---:|"
-for loss in $losses; do
-  RATE=$rate LOSS=$loss scripts/netns-lan.sh up "$n" fcbench
-  fc=() uc=()
-  for ((r = 1; r <= runs; r++)); do
-    fc+=("$(run_fleetcast)"); check_outputs fleetcast "$loss" "$r"
-    uc+=("$(run_udpcast)"); check_outputs udpcast "$loss" "$r"
-  done
-  f=$(printf '%s\n' "${fc[@]}" | median)
-  u=$(printf '%s\n' "${uc[@]}" | median)
-  printf '| %s%% | %.2f | %.0f | %.2f | %.0f | %.2f |\n' "$(echo "$loss * 100" | bc)" "$f" \
-    "$(echo "$mb / $f / 1000000" | bc -l)" "$u" "$(echo "$mb / $u / 1000000" | bc -l)" \
-    "$(echo "$u / $f" | bc -l)"
+declare -A want raw stored
+for m in $images; do
+  raw[$m]=$(stat -c %s "$work/$m.raw")
+  stored[$m]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])' \
+    <<<"$("$build/fleetcast-server" info "$work/$m.fcimg" --json)")
+  want[$m]=$($digest_cmd <"$work/$m.raw" | cut -d' ' -f1)
+  cat "$work/$m.fcimg" >/dev/null # page cache: the server reads from memory
 done
+
+# One run of TOOL in the current cell; sets run_line to
+# "wall tx_bytes tx_packets rx_bytes server_cpu receivers_cpu".
+run_tool() {
+  local tool=$1 i rc t0 t1 c0 c1 pids=() spid tp
+  rm -rf "${rx:?}"/* "${logs:?}"/*
+  c0=$(counters)
+  case $tool in
+    fleetcast)
+      t0=$(now)
+      run_in "$srv" "$logs/srv.time" "$logs/srv.log" "$build/fleetcast-server" serve \
+        "$work/$image.fcimg" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010
+      spid=$!
+      for ((i = 1; i <= n; i++)); do
+        run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$build/fleetcast-client" \
+          receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
+        pids+=($!)
+      done
+      for ((i = 1; i <= n; i++)); do
+        rc=0 && wait "${pids[i - 1]}" || rc=$?
+        ((rc == 0)) || die "fleetcast $cell run $r: receiver $i exited $rc (log $logs/rcv$i.log)"
+      done
+      t1=$(now)
+      rc=0 && wait "$spid" || rc=$?
+      ((rc == 0)) || die "fleetcast $cell run $r: server exited $rc (log $logs/srv.log)"
+      ;;
+    udpcast)
+      for ((i = 1; i <= n; i++)); do
+        run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" udp-receiver \
+          --file "$rx/rcv$i.raw" --interface fcnet0 --nokbd --rcvbuf 4194304 \
+          --mcast-rdv-address 239.79.0.9
+        pids+=($!)
+      done
+      sleep 1 # receivers started and waiting
+      t0=$(now)
+      run_in "$srv" "$logs/srv.time" "$logs/srv.log" udp-sender --file "$work/$image.raw" \
+        --interface fcnet0 --min-receivers "$n" ${udp_rate:+--max-bitrate "$udp_rate"} \
+        --mcast-rdv-address 239.79.0.9 --mcast-data-address 239.79.0.10 \
+        --rexmit-hello-interval 100 --nokbd
+      spid=$!
+      rc=0 && wait "$spid" || rc=$?
+      ((rc == 0)) || die "udpcast $cell run $r: udp-sender exited $rc (log $logs/srv.log)"
+      for ((i = 1; i <= n; i++)); do
+        rc=0 && wait "${pids[i - 1]}" || rc=$?
+        ((rc == 0)) || die "udpcast $cell run $r: receiver $i exited $rc (log $logs/rcv$i.log)"
+      done
+      t1=$(now)
+      ;;
+    uftp)
+      # uftpd is a daemon: it never exits by itself. uftp (closed group -H
+      # of exactly these N client ids) exits once every client has sent
+      # COMPLETE for the file, i.e. has it whole on its disk; then the
+      # daemons are stopped (SIGTERM: exit status 6, "interrupted").
+      local hosts=""
+      for ((i = 1; i <= n; i++)); do
+        mkdir -p "$rx/rcv$i"
+        run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" uftpd -d -q \
+          -I fcnet0 -M 239.79.0.11 -U "$(printf '0x%08x' "$i")" -B 4194304 -D "$PWD/$rx/rcv$i" \
+          -F "$PWD/$logs/rcv$i.status" # uftpd wants absolute paths
+        pids+=($!)
+        hosts+="${hosts:+,}$(printf '0x%08x' "$i")"
+      done
+      sleep 1
+      t0=$(now)
+      run_in "$srv" "$logs/srv.time" "$logs/srv.log" uftp -I fcnet0 -M 239.79.0.11 -P 239.79.0.12 \
+        -R "$uftp_rate" -B 4194304 -b "$uftp_block" -H "$hosts" -D image.raw \
+        -S "$logs/srv.status" "$work/$image.raw"
+      spid=$!
+      rc=0 && wait "$spid" || rc=$?
+      t1=$(now)
+      ((rc == 0)) || die "uftp $cell run $r: uftp exited $rc (log $logs/srv.log)"
+      for ((i = 1; i <= n; i++)); do
+        grep -q "^STATS;$(printf '0x%08x' "$i");1;" "$logs/srv.status" ||
+          die "uftp $cell run $r: receiver $i is not in uftp's STATS as having the file (log $logs/srv.log)"
+        kill -0 "${pids[i - 1]}" 2>/dev/null ||
+          die "uftp $cell run $r: receiver $i's uftpd died before the end (log $logs/rcv$i.log)"
+        tp=$(pgrep -P "${pids[i - 1]}" -x timeout || true)
+        if [[ -n $tp ]]; then kill -TERM "$tp"; fi
+      done
+      for ((i = 1; i <= n; i++)); do
+        rc=0 && wait "${pids[i - 1]}" || rc=$?
+        ((rc == 6)) || die "uftp $cell run $r: receiver $i's uftpd exited $rc on SIGTERM, not 6 (log $logs/rcv$i.log)"
+      done
+      ;;
+  esac
+  c1=$(counters)
+  local got f rcpu=0
+  for ((i = 1; i <= n; i++)); do
+    f=$rx/rcv$i.raw
+    if [[ $tool == uftp ]]; then f=$rx/rcv$i/image.raw; fi
+    [[ -f $f ]] || die "$tool $cell run $r: receiver $i wrote no output ($f)"
+    got=$($digest_cmd <"$f" | cut -d' ' -f1)
+    [[ $got == "${want[$image]}" ]] || die "$tool $cell run $r: receiver $i: output differs from the source ($digest_cmd)"
+    rcpu=$(calc "$rcpu + $(cpu_of "$logs/rcv$i.time")")
+  done
+  local tb0 tp0 rb0 tb1 tp1 rb1
+  read -r tb0 tp0 rb0 <<<"$c0"
+  read -r tb1 tp1 rb1 <<<"$c1"
+  run_line="$(fmt 3 "$(calc "$t1 - $t0")") $((tb1 - tb0)) $((tp1 - tp0)) $((rb1 - rb0)) $(cpu_of "$logs/srv.time") $rcpu"
+}
+
+# Rate spellings: tc "1gbit"; fleetcast "1g"; udp-sender megabits "1000m"; uftp Kbps.
+set_rate() {
+  case $1 in
+    unlimited) fc_rate=unlimited udp_rate="" uftp_rate=-1 rate_bps="" ;;
+    *gbit) fc_rate=${1%bit} udp_rate="$((${1%gbit} * 1000))m" uftp_rate=$((${1%gbit} * 1000000)) rate_bps=$((${1%gbit} * 1000000000)) ;;
+    *mbit) fc_rate=${1%bit} udp_rate=${1%bit} uftp_rate=$((${1%mbit} * 1000)) rate_bps=$((${1%mbit} * 1000000)) ;;
+    *) die "RATES: $1; use e.g. 1gbit, 500mbit or unlimited" ;;
+  esac
+}
+for rate in $rates; do set_rate "$rate"; done
+
+median_line() { # lines "wall ..." -> the line of the median wall time
+  sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u +%Y-%m-%dT%H:%MZ)
+declare -A res # res[cell|tool] = median run line
+cells=()
+for image in $images; do
+  for rate in $rates; do
+    set_rate "$rate"
+    for n in $ns_list; do
+      for loss in $losses; do
+        if [[ $rate == unlimited && $unlimited_all != 1 ]] &&
+          ! [[ $image == realistic && $n == 8 && $loss == 0 || $image == random && $n == 1 && $loss == 0 ]]; then
+          continue
+        fi
+        cell="$image $rate N=$n loss=$loss"
+        echo "deploy_bench: $cell" >&2
+        RATE=$rate LOSS=$loss scripts/netns-lan.sh up "$n" "$prefix"
+        declare -A all=()
+        for ((r = 1; r <= runs; r++)); do
+          for tool in $tools; do
+            run_tool "$tool"
+            echo "  run $r $tool: $run_line" >&2
+            all[$tool]+="$run_line"$'\n'
+          done
+        done
+        for tool in $tools; do res["$cell|$tool"]=$(printf '%s' "${all[$tool]}" | median_line); done
+        unset all
+        cells+=("$cell")
+        scripts/netns-lan.sh down "$prefix"
+      done
+    done
+  done
+done
+
+# ---- tables ----
+field() { # cell tool index(1 wall 2 txb 3 txp 4 rxb 5 scpu 6 rcpu) -> value or empty
+  local line=${res["$1|$2"]:-}
+  if [[ -n $line ]]; then awk -v k="$3" '{ print $k }' <<<"$line"; fi
+}
+or_dash() { if [[ -n $1 ]]; then echo "$1"; else echo "-"; fi; }
+better_peer() { # cell -> wall of the faster peer, or empty
+  local u w
+  u=$(field "$1" udpcast 1) w=$(field "$1" uftp 1)
+  if [[ -n $u && -n $w ]]; then calc "if ($u < $w) $u else $w"; else echo "$u$w"; fi
+}
+limit_mbs() { # goodput limit in MB/s for rate $1 (empty if unlimited): R * 1448/1538
+  set_rate "$1"
+  if [[ -n $rate_bps ]]; then calc "$rate_bps / 8 * 1448 / 1538 / 1000000"; fi
+}
+per_tool() { # cell expr-kind -> "fc / udp / uftp"
+  local cell=$1 kind=$2 out="" tool v im
+  im=${cell%% *}
+  for tool in fleetcast udpcast uftp; do
+    v=""
+    if [[ -n ${res["$cell|$tool"]:-} ]]; then
+      case $kind in
+        feedback) v=$(fmt 0 "$(calc "$(field "$cell" "$tool" 4) / 1000")") ;;
+        scpu) v=$(field "$cell" "$tool" 5) ;;
+        rcpu) v=$(fmt 2 "$(calc "$(field "$cell" "$tool" 6) / $(nof "$cell") / (${raw[$im]} / 1000000000)")") ;;
+      esac
+    fi
+    out+="${out:+ / }$(or_dash "$v")"
+  done
+  echo "$out"
+}
+nof() { sed -E 's/.*N=([0-9]+).*/\1/' <<<"$1"; }
+lossof() { sed -E 's/.*loss=([0-9.]+).*/\1/' <<<"$1"; }
+rateof() { awk '{ print $2 }' <<<"$1"; }
+
+table="| image | rate | N | loss | fleetcast s | udpcast s | uftp s | fleetcast MB/s (raw) | fleetcast MB/s stored (of limit) | ratio | fleetcast wire/stored L2 | fleetcast wire/stored UDP | wire/raw fc / udpcast / uftp | feedback kB fc / udpcast / uftp | server CPU s fc / udpcast / uftp | receiver CPU s/GB fc / udpcast / uftp |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for cell in "${cells[@]}"; do
+  im=${cell%% *} rt=$(rateof "$cell") n=$(nof "$cell") loss=$(lossof "$cell")
+  fw=$(field "$cell" fleetcast 1) uw=$(field "$cell" udpcast 1) tw=$(field "$cell" uftp 1)
+  bp=$(better_peer "$cell")
+  mbs="" smbs="" ratio="" l2="" udp=""
+  if [[ -n $fw ]]; then
+    mbs=$(fmt 1 "$(calc "${raw[$im]} / 1000000 / $fw")")
+    smbs=$(fmt 1 "$(calc "${stored[$im]} / 1000000 / $fw")")
+    lim=$(limit_mbs "$rt")
+    if [[ -n $lim ]]; then smbs+=" ($(fmt 0 "$(calc "100 * ${stored[$im]} / 1000000 / $fw / $lim")")%)"; fi
+    if [[ -n $bp ]]; then ratio=$(fmt 2 "$(calc "$fw / $bp")"); fi
+    l2=$(fmt 3 "$(calc "$(field "$cell" fleetcast 2) / ${stored[$im]}")")
+    udp=$(fmt 3 "$(calc "($(field "$cell" fleetcast 2) - 42 * $(field "$cell" fleetcast 3)) / ${stored[$im]}")")
+  fi
+  wr=""
+  for tool in fleetcast udpcast uftp; do
+    v=""
+    if [[ -n ${res["$cell|$tool"]:-} ]]; then v=$(fmt 3 "$(calc "$(field "$cell" "$tool" 2) / ${raw[$im]}")"); fi
+    wr+="${wr:+ / }$(or_dash "$v")"
+  done
+  table+=$'\n'"| $im | $rt | $n | $(fmt 0 "$(calc "$loss * 100")")% | $(or_dash "$fw") | $(or_dash "$uw") | $(or_dash "$tw") |"
+  table+=" $(or_dash "$mbs") | $(or_dash "$smbs") | $(or_dash "$ratio") | $(or_dash "$l2") | $(or_dash "$udp") | $wr |"
+  table+=" $(per_tool "$cell" feedback) | $(per_tool "$cell" scpu) | $(per_tool "$cell" rcpu) |"
+done
+
+# ---- targets ----
+targets="| target | cell | measured | target | result |
+|---|---|---:|---:|---|"
+target_row() { # name cell measured target pass(1/0)
+  targets+=$'\n'"| $1 | $2 | $3 | $4 | $(if (($5)); then echo PASS; else echo MISS; fi) |"
+}
+have() { [[ -n ${res["$1|$2"]:-} ]]; }
+for cell in "${cells[@]}"; do
+  im=${cell%% *} rt=$(rateof "$cell") n=$(nof "$cell") loss=$(lossof "$cell")
+  have "$cell" fleetcast || continue
+  fw=$(field "$cell" fleetcast 1) bp=$(better_peer "$cell")
+  if [[ $im == realistic && $n == 8 && ($loss == 0 || $loss == 0.01) && -n $bp ]]; then
+    v=$(calc "$fw / $bp")
+    target_row "fleetcast wall / better peer's" "$cell" "$(fmt 2 "$v")" "<= 0.30" "$(calc "$v <= 0.3")"
+  fi
+  if [[ $im == random && $n == 1 && $loss == 0 && $rt != unlimited ]]; then
+    lim=$(limit_mbs "$rt")
+    v=$(calc "${stored[$im]} / 1000000 / $fw / $lim")
+    target_row "fleetcast stored MB/s / goodput limit ($(fmt 1 "$lim") MB/s)" "$cell" "$(fmt 3 "$v")" ">= 0.95" "$(calc "$v >= 0.95")"
+  fi
+  if [[ $im == random && $n == 8 && ($loss == 0.01 || $loss == 0.05) && -n $bp ]]; then
+    want_x=1.3
+    if [[ $loss == 0.05 ]]; then want_x=1.5; fi
+    v=$(calc "$bp / $fw")
+    target_row "better peer's wall / fleetcast wall" "$cell" "$(fmt 2 "$v")" ">= $want_x" "$(calc "$v >= $want_x")"
+  fi
+  if [[ $n == 8 ]]; then
+    bound=$(calc "1 + 1.5 * $loss + 0.03")
+    tb=$(field "$cell" fleetcast 2) tp=$(field "$cell" fleetcast 3)
+    v=$(calc "$tb / ${stored[$im]}")
+    target_row "wire bytes / stored, L2 (Ethernet frames)" "$cell" "$(fmt 3 "$v")" "<= $(fmt 3 "$bound")" "$(calc "$v <= $bound")"
+    v=$(calc "($tb - 42 * $tp) / ${stored[$im]}")
+    target_row "wire bytes / stored, UDP payload" "$cell" "$(fmt 3 "$v")" "<= $(fmt 3 "$bound")" "$(calc "$v <= $bound")"
+  fi
+  if [[ $n == 8 && $loss == 0.01 ]]; then
+    c1=${cell/N=8/N=1}
+    if have "$c1" fleetcast; then
+      v=$(calc "$(field "$cell" fleetcast 2) / $(field "$c1" fleetcast 2)")
+      target_row "wire bytes N=8 / N=1" "$cell" "$(fmt 3 "$v")" "<= 1.10" "$(calc "$v <= 1.1")"
+    fi
+  fi
+done
+# Receiver CPU per image byte against udpcast's, every cell with both.
+cpu_cells=0 cpu_ok=0 cpu_worst="" cpu_worst_v=0
+for cell in "${cells[@]}"; do
+  if ! have "$cell" fleetcast || ! have "$cell" udpcast; then continue; fi
+  f=$(field "$cell" fleetcast 6) u=$(field "$cell" udpcast 6)
+  v=$(calc "$f / ($u + 0.000001)")
+  cpu_cells=$((cpu_cells + 1))
+  if (($(calc "$f <= $u"))); then cpu_ok=$((cpu_ok + 1)); fi
+  if (($(calc "$v > $cpu_worst_v"))); then cpu_worst_v=$v cpu_worst="$cell: $(fmt 2 "$f") s vs $(fmt 2 "$u") s"; fi
+done
+if ((cpu_cells)); then
+  target_row "receiver CPU s / image byte <= udpcast's" "all cells ($cpu_ok of $cpu_cells meet it; worst $cpu_worst)" \
+    "$(fmt 2 "$cpu_worst_v") x udpcast (worst)" "<= 1.00 x" "$((cpu_ok == cpu_cells))"
+fi
+
+# ---- header and output ----
+img_line=""
+for m in $images; do img_line+=" $m ${raw[$m]} bytes raw, ${stored[$m]} stored in .fcimg chunks;"; done
+git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
+lim1=$(calc "1000000000 / 8 * 1448 / 1538 / 1000000")
+limtbf=$(calc "1000000000 / 8 * 1448 / 1514 / 1000000")
+section="## Deployment: fleetcast vs udpcast vs uftp (\`bench/deploy_bench.sh\`)
+
+Written by \`bench/deploy_bench.sh\`; what each column means: [README.md](README.md).
+
+- date: $started; git: $git_rev; machine: nproc $(nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -sr)
+- load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)
+- tools: fleetcast $("$build/fleetcast-server" --version 2>/dev/null | head -1) ($build, git $git_rev); udpcast $(dpkg-query -W -f='${Version}' udpcast); uftp $(dpkg-query -W -f='${Version}' uftp)
+- run as: \`IMAGES=\"$images\" NS=\"$ns_list\" LOSSES=\"$losses\" RATES=\"$rates\" RUNS=$runs TOOLS=\"$tools\" UNLIMITED_ALL=$unlimited_all bench/deploy_bench.sh $build\`
+- median of $runs runs per cell (by wall time; the other columns are from that run); tools' runs interleaved within a cell
+- images (\`bench/make-images.sh\`):$img_line
+- receivers write to a tmpfs; every output checked with $digest_cmd after every run
+
+Commands per run (server in ns $srv 10.79.0.1, receiver I in $prefix-rcvI; each wrapped in \`/usr/bin/time -f \"%U %S\" timeout $limit\`):
+
+\`\`\`sh
+fleetcast-server serve IMG.fcimg --interface fcnet0 --min-clients N --rate 1g|unlimited --port 7010
+fleetcast-client receive --server 10.79.0.1:7010 --target $rx/rcvI.raw --node-id rcvI
+udp-receiver --file $rx/rcvI.raw --interface fcnet0 --nokbd --rcvbuf 4194304 --mcast-rdv-address 239.79.0.9
+udp-sender --file IMG.raw --interface fcnet0 --min-receivers N [--max-bitrate 1000m] --mcast-rdv-address 239.79.0.9 --mcast-data-address 239.79.0.10 --rexmit-hello-interval 100 --nokbd
+uftpd -d -q -I fcnet0 -M 239.79.0.11 -U 0x0000000I -B 4194304 -D $rx/rcvI -F STATUS
+uftp -I fcnet0 -M 239.79.0.11 -P 239.79.0.12 -R 1000000|-1 -B 4194304 -b $uftp_block -H 0x00000001,...,0x0000000N -D image.raw -S STATUS IMG.raw
+\`\`\`
+
+Goodput limit at rate R, MTU 1500: a fleetcast datagram is 24 header + 1448
+payload + 8 UDP + 20 IPv4 = 1500 bytes IP; a real Ethernet frame costs 1500 +
+14 header + 4 FCS + 8 preamble + 12 gap = 1538 bytes, so the limit is
+R x 1448/1538 = $(fmt 1 "$lim1") MB/s at 1 Gbit/s. tc tbf on a veth counts 1514
+bytes per frame, so the shaped link allows R x 1448/1514 = $(fmt 1 "$limtbf") MB/s.
+\"of limit\" below is fleetcast's stored bytes per second over R x 1448/1538.
+
+$table
+
+Targets:
+
+$targets"
+
+printf '\n%s\n' "$section"
+
+[[ -f $results ]] || touch "$results"
+grep -qx '<!-- deploy-bench:begin -->' "$results" ||
+  printf '\n<!-- deploy-bench:begin -->\n<!-- deploy-bench:end -->\n' >>"$results"
+SECTION=$section python3 - "$results" <<'PY'
+import os, sys
+path = sys.argv[1]
+text = open(path).read()
+begin, end = "<!-- deploy-bench:begin -->", "<!-- deploy-bench:end -->"
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(path, "w").write(head + begin + "\n" + os.environ["SECTION"] + "\n" + end + tail)
+PY
+echo "deploy_bench: wrote $results" >&2
