@@ -179,7 +179,7 @@ run_tool() {
     [[ -f $f ]] || die "$tool $cell run $r: receiver $i wrote no output ($f)"
     got=$($digest_cmd <"$f" | cut -d' ' -f1)
     [[ $got == "${want[$image]}" ]] || die "$tool $cell run $r: receiver $i: output differs from the source ($digest_cmd)"
-    rcpu=$(calc "$rcpu + $(cpu_of "$logs/rcv$i.time")")
+    rcpu=$(fmt 2 "$(calc "$rcpu + $(cpu_of "$logs/rcv$i.time")")")
   done
   local tb0 tp0 rb0 tb1 tp1 rb1
   read -r tb0 tp0 rb0 <<<"$c0"
