@@ -11,6 +11,7 @@
 # Usage: bench/deploy_bench.sh BUILD_DIR   (root; knobs, defaults shown:
 #   IMAGES="realistic random" NS="1 4 8" LOSSES="0 0.01 0.05"
 #   RATES="1gbit unlimited" RUNS=3 TOOLS="fleetcast udpcast uftp"
+#   BENCH_PREFIX=fcbench: the namespaces' prefix
 #   UNLIMITED_ALL=0: unlimited runs only the cells realistic N=8 loss 0 and
 #   random N=1 loss 0; 1 runs the whole grid unlimited too)
 set -euo pipefail
@@ -23,7 +24,7 @@ rates=${RATES:-1gbit unlimited} runs=${RUNS:-3} tools=${TOOLS:-fleetcast udpcast
 unlimited_all=${UNLIMITED_ALL:-0}
 uftp_block=1400 # uftp -b: payload per datagram; 1400 + uftp 28 + UDP/IP 28 = 1456 bytes IP
 work=out/bench rx=out/bench/rx logs=out/bench/logs results=bench/RESULTS.md
-prefix=fcbench srv=fcbench-srv
+prefix=${BENCH_PREFIX:-fcbench} srv=${BENCH_PREFIX:-fcbench}-srv
 limit=300 # seconds: bound on every process of a run
 
 die() { echo "deploy_bench: error: $*" >&2; exit 1; }
