@@ -88,8 +88,9 @@ for m in $images; do
   cat "$work/$m.fcimg" >/dev/null # page cache: the server reads from memory
 done
 
-# One run of TOOL in the current cell; sets run_line to
-# "wall tx_bytes tx_packets rx_bytes server_cpu receivers_cpu".
+# One run of TOOL in the current cell; prints
+# "wall tx_bytes tx_packets rx_bytes server_cpu receivers_cpu". Run it in a
+# subshell: a failure exits it with one line on stderr.
 run_tool() {
   local tool=$1 i rc t0 t1 c0 c1 pids=() spid tp
   rm -rf "${rx:?}"/* "${logs:?}"/*
@@ -185,7 +186,15 @@ run_tool() {
   local tb0 tp0 rb0 tb1 tp1 rb1
   read -r tb0 tp0 rb0 <<<"$c0"
   read -r tb1 tp1 rb1 <<<"$c1"
-  run_line="$(fmt 3 "$(calc "$t1 - $t0")") $((tb1 - tb0)) $((tp1 - tp0)) $((rb1 - rb0)) $(cpu_of "$logs/srv.time") $rcpu"
+  echo "$(fmt 3 "$(calc "$t1 - $t0")") $((tb1 - tb0)) $((tp1 - tp0)) $((rb1 - rb0)) $(cpu_of "$logs/srv.time") $rcpu"
+}
+
+kill_leftovers() { # every process still in the cell's namespaces
+  local ns pids
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$prefix-(srv|rcv[0-9]+)$" || true); do
+    pids=$(ip netns pids "$ns" || true)
+    if [[ -n $pids ]]; then kill -9 $pids 2>/dev/null || true; fi
+  done
 }
 
 # Rate spellings: tc "1gbit"; fleetcast "1g"; udp-sender megabits "1000m"; uftp Kbps.
@@ -206,6 +215,7 @@ median_line() { # lines "wall ..." -> the line of the median wall time
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 declare -A res # res[cell|tool] = median run line
+peer_failures=()
 cells=()
 for image in $images; do
   for rate in $rates; do
@@ -222,12 +232,22 @@ for image in $images; do
         declare -A all=()
         for ((r = 1; r <= runs; r++)); do
           for tool in $tools; do
-            run_tool "$tool"
-            echo "  run $r $tool: $run_line" >&2
-            all[$tool]+="$run_line"$'\n'
+            # fleetcast failing ends the benchmark; a peer's failed run (e.g.
+            # a udpcast receiver whose rendezvous fell to the loss) is
+            # reported and not counted.
+            if run_line=$(run_tool "$tool"); then
+              echo "  run $r $tool: $run_line" >&2
+              all[$tool]+="$run_line"$'\n'
+            elif [[ $tool == fleetcast ]]; then
+              exit 1
+            else
+              echo "  run $r $tool: failed (above), not counted" >&2
+              peer_failures+=("$tool, $cell, run $r")
+              kill_leftovers
+            fi
           done
         done
-        for tool in $tools; do res["$cell|$tool"]=$(printf '%s' "${all[$tool]}" | median_line); done
+        for tool in $tools; do res["$cell|$tool"]=$(printf '%s' "${all[$tool]:-}" | median_line); done
         unset all
         cells+=("$cell")
         scripts/netns-lan.sh down "$prefix"
@@ -395,7 +415,9 @@ $table
 
 Targets:
 
-$targets"
+$targets
+
+Peer runs that failed and are not counted: ${#peer_failures[@]}$(if ((${#peer_failures[@]})); then printf '\n- %s' "${peer_failures[@]}"; fi)"
 
 printf '\n%s\n' "$section"
 
