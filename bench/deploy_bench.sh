@@ -88,6 +88,19 @@ for m in $images; do
   cat "$work/$m.fcimg" >/dev/null # page cache: the server reads from memory
 done
 
+# wait_joined TOOL GROUP: until all N receivers' bridge ports have joined
+# GROUP (IGMP snooping), so the sender starts with every receiver waiting;
+# polled every 0.1 s, at most 10 s.
+wait_joined() {
+  local k joined=0
+  for ((k = 0; k < 100; k++)); do
+    joined=$(ip netns exec "$prefix-br" bridge mdb show | grep -cE "port r[0-9]+ grp $2 " || true)
+    ((joined >= n)) && return 0
+    sleep 0.1
+  done
+  die "$1 $cell run $r: only $joined of $n receivers joined $2 within 10 s (logs $logs/rcv*.log)"
+}
+
 # One run of TOOL in the current cell; prints
 # "wall tx_bytes tx_packets rx_bytes server_cpu receivers_cpu". Run it in a
 # subshell: a failure exits it with one line on stderr.
@@ -121,7 +134,7 @@ run_tool() {
           --mcast-rdv-address 239.79.0.9
         pids+=($!)
       done
-      sleep 1 # receivers started and waiting
+      wait_joined udpcast 239.79.0.9
       t0=$(now)
       run_in "$srv" "$logs/srv.time" "$logs/srv.log" udp-sender --file "$work/$image.raw" \
         --interface fcnet0 --min-receivers "$n" ${udp_rate:+--max-bitrate "$udp_rate"} \
@@ -150,7 +163,7 @@ run_tool() {
         pids+=($!)
         hosts+="${hosts:+,}$(printf '0x%08x' "$i")"
       done
-      sleep 1
+      wait_joined uftp 239.79.0.11
       t0=$(now)
       run_in "$srv" "$logs/srv.time" "$logs/srv.log" uftp -I fcnet0 -M 239.79.0.11 -P 239.79.0.12 \
         -R "$uftp_rate" -B 4194304 -b "$uftp_block" -H "$hosts" -D image.raw \
