@@ -14,6 +14,7 @@ packages=(
   ntfs-3g-dev libext2fs-dev libhivex-dev
   # tools the demo, tests and benchmarks run
   zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables
+  ntfs-3g libhivex-bin
 )
 
 missing=()
