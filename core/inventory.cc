@@ -51,6 +51,14 @@ const GroupSpec* Inventory::GroupOf(const NodeSpec& node) const {
   return it == groups.end() ? nullptr : &it->second;
 }
 
+std::string Problem::ToString(std::string_view source) const {
+  std::string out(source);
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": " + subject;
+  if (!field.empty()) out += ": " + field;
+  return out + ": " + message;
+}
+
 std::optional<uint32_t> ParseIpv4(std::string_view text) {
   uint32_t address = 0;
   for (int part = 0; part < 4; ++part) {

@@ -38,8 +38,8 @@ struct NodeSpec {
   int prefix = 24;
   std::string gateway;
   std::vector<std::string> dns;
-  std::string domain;     // set: join this domain; empty: stay in workgroup
-  std::string workgroup;  // used when domain is empty ("WORKGROUP" by default)
+  std::string domain;                  // set: join this domain; empty: stay in workgroup
+  std::string workgroup;               // used when domain is empty ("WORKGROUP" by default)
   std::string domain_admin;            // account that joins the domain, e.g. "LAB\\joiner"
   std::string admin_password_secret;   // name of the secret holding the admin password
   std::string domain_password_secret;  // name of the secret holding the join password
@@ -49,21 +49,23 @@ struct NodeSpec {
   std::string drivers;  // driver catalog directory on the server, empty for none
   std::vector<std::string> setup_commands;  // during setup, as SYSTEM (cmdlines.txt)
   std::vector<std::string> commands;        // first boot, after the group's commands
-  std::string timezone;  // flavour's own form: sysprep index, Windows name, or IANA name
-  std::string full_name = "Lab";   // [UserData] FullName / RegisteredOwner
+  std::string timezone;           // flavour's own form: sysprep index, Windows name, or IANA name
+  std::string full_name = "Lab";  // [UserData] FullName / RegisteredOwner
   std::string organization = "Lab";
-  std::string product_key;  // empty: none written
+  std::string product_key;               // empty: none written
   std::string license_mode = "PerSeat";  // or "PerServer" (needs auto_users)
   int auto_users = 0;
+  int source_line = 0;  // where nodes.toml defines the node, for messages
 };
 
 /// A cluster group: how its nodes are proven up, and how they are released.
 struct GroupSpec {
   std::string name;
-  std::string up = "callback";  // "callback" or "tcp:PORT"
-  int timeout_s = 600;          // how long a released node may take to come up
-  int wave = 1;                 // nodes released together after the first
+  std::string up = "callback";        // "callback" or "tcp:PORT"
+  int timeout_s = 600;                // how long a released node may take to come up
+  int wave = 1;                       // nodes released together after the first
   std::vector<std::string> commands;  // post-clone commands, run before the node's own
+  int source_line = 0;
 };
 
 /// Everything nodes.toml says.
@@ -73,6 +75,17 @@ struct Inventory {
 
   const NodeSpec* FindByMac(std::string_view mac) const;
   const GroupSpec* GroupOf(const NodeSpec& node) const;
+};
+
+/// One thing wrong with the inventory, for a line of the probe's report:
+/// "nodes.toml:14: node SQL02: boot_order: ...; <fix>".
+struct Problem {
+  int line = 0;         // 0: no single line to point at
+  std::string subject;  // "node SQL02", "group sql", "defaults"
+  std::string field;    // the key at fault, empty for the whole subject
+  std::string message;
+
+  std::string ToString(std::string_view source) const;
 };
 
 /// The passwords a node's answer files carry. Never logged, never multicast.
