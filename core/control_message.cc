@@ -40,6 +40,11 @@ json ToJson(const PassEnd& m) { return {{"type", "pass_end"}, {"pass", m.pass}};
 json ToJson(const Done& m) { return {{"type", "done"}, {"digest", m.digest}}; }
 json ToJson(const Error& m) { return {{"type", "error"}, {"message", m.message}}; }
 json ToJson(const Release& m) { return {{"type", "release"}, {"action", m.action}}; }
+json ToJson(const Identity& m) {
+  json files = json::array();
+  for (const AnswerFile& f : m.files) files.push_back({f.path, json::binary(f.data)});
+  return {{"type", "identity"}, {"hostname", m.hostname}, {"files", files}};
+}
 
 // Reads a field of the right type, or records which one was wrong.
 class Fields {
@@ -94,6 +99,22 @@ class Fields {
     }
     return needs;
   }
+  std::vector<AnswerFile> Files(const char* key) {
+    const auto it = j_.find(key);
+    std::vector<AnswerFile> files;
+    if (it == j_.end() || !it->is_array()) {
+      Fail(key);
+      return files;
+    }
+    for (const json& pair : *it) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_binary()) {
+        Fail(key);
+        return {};
+      }
+      files.push_back({pair[0].get<std::string>(), pair[1].get_binary()});
+    }
+    return files;
+  }
   const Status& status() const { return status_; }
 
  private:
@@ -133,6 +154,8 @@ Result<Message> FromJson(const json& j) {
     m = Error{f.String("message")};
   } else if (type == "release") {
     m = Release{f.String("action")};
+  } else if (type == "identity") {
+    m = Identity{f.String("hostname"), f.Files("files")};
   } else if (f.status().ok()) {
     return Status::Corruption("control message: unknown type '" + type + "'");
   }
@@ -159,8 +182,8 @@ Result<Message> DecodeBody(ByteView body) {
 }
 
 std::string TypeName(const Message& m) {
-  static const char* const kNames[] = {"hello", "session", "report",  "pass_end",
-                                       "done",  "error",   "release", "progress"};
+  static const char* const kNames[] = {"hello", "session", "report",   "pass_end", "done",
+                                       "error", "release", "progress", "identity"};
   return kNames[m.index()];
 }
 

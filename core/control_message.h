@@ -80,7 +80,23 @@ struct Release {
   std::string action;  // "exit", "reboot", "poweroff"
 };
 
-using Message = std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress>;
+/// One file of a node's answers: a path relative to the answer set
+/// ("sysprep.inf", "nocloud/user-data", "drivers/lsi/symmpi.inf") and its bytes.
+struct AnswerFile {
+  std::string path;
+  Bytes data;
+  bool operator==(const AnswerFile&) const = default;
+};
+
+/// Server -> one client, on its own connection only (answer files carry
+/// passwords): what to write into the new system after the verified copy.
+struct Identity {
+  std::string hostname;
+  std::vector<AnswerFile> files;
+};
+
+using Message =
+    std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress, Identity>;
 
 /// Appends the length-prefixed CBOR frame of m.
 void AppendFrame(const Message& m, Bytes* out);

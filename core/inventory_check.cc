@@ -99,10 +99,8 @@ void CheckAddress(const NodeSpec& node, NodeProblems& p) {
 
 void CheckSecret(const std::string& name, const std::string& field, const CheckEnvironment& env,
                  NodeProblems& p) {
-  if (!name.empty() && !env.has_secret(name)) {
-    p.Add(field, "secret '" + name + "' is in neither the secrets file nor the environment (" +
-                     "FLEETCAST_SECRET_" + name + "); add it");
-  }
+  if (name.empty()) return;
+  if (const auto problem = env.secret_problem(name)) p.Add(field, *problem);
 }
 
 void CheckMembership(const NodeSpec& node, const CheckEnvironment& env, NodeProblems& p) {

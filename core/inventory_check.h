@@ -15,8 +15,8 @@ namespace fleetcast {
 
 /// What the checks need from outside: supplied by the server, faked in tests.
 struct CheckEnvironment {
-  /// True if a secret of this name can be found.
-  std::function<bool(const std::string& name)> has_secret;
+  /// Why a secret of this name cannot be found, or nullopt if it can.
+  std::function<std::optional<std::string>(const std::string& name)> secret_problem;
   /// What is wrong with a driver catalog directory, or nullopt if it is usable.
   std::function<std::optional<std::string>(const std::string& path)> catalog_problem;
 };

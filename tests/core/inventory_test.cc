@@ -22,7 +22,10 @@ std::string ReadText(const std::string& path) {
 
 CheckEnvironment FakeEnvironment() {
   CheckEnvironment env;
-  env.has_secret = [](const std::string& name) { return name == "admin" || name == "join"; };
+  env.secret_problem = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "admin" || name == "join") return std::nullopt;
+    return "secret '" + name + "' is not set";
+  };
   env.catalog_problem = [](const std::string& path) -> std::optional<std::string> {
     if (path == "drivers/storage") return std::nullopt;
     return "'" + path + "' does not exist";
@@ -236,8 +239,7 @@ domain_password_secret = "missing"
             "joins one of them\n"
             "nodes.toml:9: node DC3: admin_password_secret: missing; a Windows node needs an "
             "administrator password as a secret\n"
-            "nodes.toml:9: node DC3: domain_password_secret: secret 'missing' is in neither the "
-            "secrets file nor the environment (FLEETCAST_SECRET_missing); add it\n");
+            "nodes.toml:9: node DC3: domain_password_secret: secret 'missing' is not set\n");
 }
 
 TEST(InventoryTest, BootOrderInGroups) {

@@ -92,9 +92,19 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   EXPECT_EQ(std::get<control::Release>(RoundTrip(control::Release{"exit"})).action, "exit");
   EXPECT_EQ(control::TypeName(control::PassEnd{}), "pass_end");
   EXPECT_EQ(control::TypeName(control::Progress{}), "progress");
+  const control::Identity identity{
+      "SQL01", {{"sysprep.inf", Bytes{'a', '\r', '\n'}}, {"drivers/x/y.sys", Bytes(70000, 7)}}};
+  const auto back = std::get<control::Identity>(RoundTrip(identity));
+  EXPECT_EQ(back.hostname, "SQL01");
+  EXPECT_EQ(back.files, identity.files);
+  EXPECT_EQ(control::TypeName(identity), "identity");
 }
 
 TEST(ControlMessage, RejectsBadBodies) {
+  const Bytes bad_files =
+      nlohmann::json::to_cbor({{"type", "identity"}, {"hostname", "A"}, {"files", {{"x", 1}}}});
+  EXPECT_EQ(control::DecodeBody(bad_files).status().message(),
+            "control message: bad field 'files'");
   EXPECT_EQ(control::DecodeBody(Bytes{0xff, 0x00}).status().message(),
             "control message: not a CBOR map");
   const Bytes body = nlohmann::json::to_cbor({{"type", "pass_end"}, {"pass", -1}});
