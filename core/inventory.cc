@@ -90,6 +90,12 @@ std::string PrefixToNetmask(int prefix) {
   return FormatIpv4(~uint32_t{0} << (32 - prefix));
 }
 
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::optional<std::string> NormalizeMac(std::string_view text) {
   std::string hex;
   for (const char c : text) {

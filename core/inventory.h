@@ -99,6 +99,8 @@ std::optional<uint32_t> ParseIpv4(std::string_view text);
 std::string FormatIpv4(uint32_t address);
 /// "255.255.255.0" for 24.
 std::string PrefixToNetmask(int prefix);
+/// ASCII lower case: hostnames compare without case, as NetBIOS and DNS do.
+std::string LowerAscii(std::string_view text);
 /// "aa:bb:cc:dd:ee:ff" from any of aa:bb.., AA-BB-.., aabbccddeeff; nullopt if not a MAC.
 std::optional<std::string> NormalizeMac(std::string_view text);
 

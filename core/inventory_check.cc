@@ -14,12 +14,6 @@ constexpr size_t kDnsLabelLength = 63;
 
 bool IsWindows(const NodeSpec& node) { return node.flavour != Flavour::kCloudInit; }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Collects the problems of one node with its line and name filled in.
 class NodeProblems {
  public:
@@ -204,7 +198,7 @@ void CheckDuplicates(const Inventory& inventory, std::vector<Problem>* out) {
   };
   for (const NodeSpec& node : inventory.nodes) {
     check(macs, node.mac, node, "mac");
-    check(names, Lower(node.hostname), node, "hostname");
+    check(names, LowerAscii(node.hostname), node, "hostname");
     check(ips, node.ip, node, "ip");
   }
 }

@@ -15,11 +15,13 @@ constexpr auto kHelloTimeout = std::chrono::seconds(30);
 
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
-  ControlSession(tcp::socket socket, Deployment* deployment, const control::Session* session)
+  ControlSession(tcp::socket socket, Deployment* deployment, const control::Session* session,
+                 const IdentityLookup* identity)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         deployment_(deployment),
-        session_(session) {}
+        session_(session),
+        identity_(identity) {}
 
   void Start() {
     boost::system::error_code ec;
@@ -74,9 +76,22 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       return Fail("protocol version " + std::to_string(hello.version) + " (server speaks " +
                   std::to_string(control::kProtocolVersion) + "); use matching versions");
     }
+    std::optional<control::Identity> identity;
+    if (*identity_) {
+      boost::system::error_code ec;
+      Result<std::optional<control::Identity>> found =
+          (*identity_)(hello.node, socket_.local_endpoint(ec).address().to_string());
+      if (!found.ok()) return Refuse(hello.node, found.status().message());
+      identity = std::move(*found);
+    }
     node_ = hello.node;
     timer_.cancel();
     Deliver(*session_);
+    if (identity) {
+      spdlog::info("{}: identity {} ({} files) sent", node_, identity->hostname,
+                   identity->files.size());
+      Deliver(*identity);
+    }
     std::weak_ptr<ControlSession> weak = shared_from_this();
     deployment_->Join(node_, [weak](const control::Message& m) {
       if (auto self = weak.lock()) self->Deliver(m);
@@ -107,7 +122,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
                         if (ec) return self->OnError(ec, "write");
                         self->queue_.pop_front();
-                        if (!self->queue_.empty()) self->DoWrite();
+                        if (!self->queue_.empty()) return self->DoWrite();
+                        if (self->close_when_sent_) self->Close();
                       });
   }
 
@@ -117,6 +133,14 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       spdlog::warn("{}: control {}: {}", node_.empty() ? peer_ : node_, step, ec.message());
     }
     Close();
+  }
+
+  // Tells the client why it is turned away, then hangs up once that is sent.
+  void Refuse(const std::string& node, const std::string& why) {
+    spdlog::warn("{} ({}): refused: {}", node, peer_, why);
+    timer_.cancel();
+    close_when_sent_ = true;
+    Deliver(control::Error{why});
   }
 
   void Fail(const std::string& why) {
@@ -136,6 +160,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   asio::steady_timer timer_;
   Deployment* deployment_;
   const control::Session* session_;
+  const IdentityLookup* identity_;
+  bool close_when_sent_ = false;
   std::string node_;
   std::string peer_;
   std::array<uint8_t, control::kFrameHeaderLength> header_{};
@@ -146,8 +172,13 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
-                             Deployment* deployment, control::Session session)
-    : io_(io), acceptor_(io), deployment_(deployment), session_(std::move(session)) {
+                             Deployment* deployment, control::Session session,
+                             IdentityLookup identity)
+    : io_(io),
+      acceptor_(io),
+      deployment_(deployment),
+      session_(std::move(session)),
+      identity_(std::move(identity)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -167,7 +198,8 @@ void ControlServer::DoAccept() {
       asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-          std::make_shared<ControlSession>(std::move(socket), deployment_, &session_)->Start();
+          std::make_shared<ControlSession>(std::move(socket), deployment_, &session_, &identity_)
+              ->Start();
         }
         DoAccept();
       });

@@ -7,7 +7,10 @@
 #ifndef FLEETCAST_SERVER_CONTROL_SERVER_H_
 #define FLEETCAST_SERVER_CONTROL_SERVER_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/control_message.h"
 #include "platform/asio.h"
@@ -15,12 +18,18 @@
 
 namespace fleetcast {
 
+/// A node's identity, looked up when it says hello: nullopt when the server
+/// has no inventory, an error (sent to the client, which stops) for a node the
+/// inventory does not know. `server_address` is how this client reaches us.
+using IdentityLookup = std::function<Result<std::optional<control::Identity>>(
+    const std::string& node, const std::string& server_address)>;
+
 class ControlServer {
  public:
-  /// Listens on endpoint; the session message holds everything but the manifest
-  /// is filled from `manifest_bytes`.
+  /// Listens on endpoint; every client that says hello gets `session`, then
+  /// its identity if `identity` gives one.
   ControlServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-                Deployment* deployment, control::Session session);
+                Deployment* deployment, control::Session session, IdentityLookup identity = {});
 
   /// The port actually bound (for port 0).
   uint16_t port() const;
@@ -34,6 +43,7 @@ class ControlServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   Deployment* deployment_;
   control::Session session_;
+  IdentityLookup identity_;
 };
 
 }  // namespace fleetcast

@@ -1,12 +1,12 @@
 #include "server/secret_store.h"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <toml++/toml.h>
 
 namespace fleetcast {
 
@@ -59,9 +59,8 @@ Result<SecretStore> SecretStore::Load(const std::string& file) {
   for (const auto& [key, value] : root) {
     const auto* text = value.as_string();
     if (text == nullptr) {
-      return Status::InvalidArgument(file + ":" + std::to_string(value.source().begin.line) +
-                                     ": " + std::string(key.str()) +
-                                     ": expected a string in quotes");
+      return Status::InvalidArgument(file + ":" + std::to_string(value.source().begin.line) + ": " +
+                                     std::string(key.str()) + ": expected a string in quotes");
     }
     store.file_values_[std::string(key.str())] = text->get();
   }

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <map>
 #include <random>
 #include <thread>
 
+#include "core/answer_set.h"
 #include "core/fec_layout.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
@@ -13,7 +15,9 @@
 #include "platform/progress_line.h"
 #include "server/control_server.h"
 #include "server/deployment.h"
+#include "server/identity_builder.h"
 #include "server/image_reader.h"
+#include "server/probe.h"
 #include "server/stream_sender.h"
 
 namespace fleetcast {
@@ -74,6 +78,46 @@ Result<uint64_t> ParseRate(const std::string& text) {
   return static_cast<uint64_t>(v * scale);
 }
 
+namespace {
+
+// Every node's identity, built before serving so a bad catalog fails up front;
+// found by MAC, or by hostname for clients started with --node NAME.
+using Identities = std::map<std::string, control::Identity>;
+
+Result<Identities> BuildIdentities(const ServeOptions& options, const std::string& address) {
+  Identities out;
+  if (options.nodes.empty()) return out;
+  ProbeOptions probe;
+  probe.nodes = options.nodes;
+  probe.secrets = options.secrets;
+  Result<LoadedInventory> loaded = ProbeInventory(probe);
+  if (!loaded.ok()) return loaded.status();
+  for (const NodeSpec& node : loaded->inventory.nodes) {
+    Result<control::Identity> identity =
+        BuildIdentity(*loaded, node, CallbackUrl(address, options.http_port, node.mac));
+    if (!identity.ok()) return identity.status().Prefixed("node " + node.hostname);
+    out[node.mac] = *identity;
+    out[LowerAscii(node.hostname)] = std::move(*identity);
+  }
+  spdlog::info("{}: {} nodes probed, all well", options.nodes, loaded->inventory.nodes.size());
+  return out;
+}
+
+IdentityLookup LookupIn(const Identities* identities, const std::string& nodes_path) {
+  if (identities->empty()) return {};
+  return [identities, nodes_path](const std::string& node,
+                                  const std::string&) -> Result<std::optional<control::Identity>> {
+    auto it = identities->find(NormalizeMac(node).value_or(LowerAscii(node)));
+    if (it == identities->end()) {
+      return Status::NotFound("node " + node + " is not in " + nodes_path +
+                              "; add it there, or start the client with --node <its MAC>");
+    }
+    return std::optional<control::Identity>(it->second);
+  };
+}
+
+}  // namespace
+
 Status RunServe(const ServeOptions& options) {
   in_addr group{};
   if (Status s = CheckOptions(options, &group); !s.ok()) return s;
@@ -81,6 +125,8 @@ Status RunServe(const ServeOptions& options) {
   if (!image.ok()) return image.status();
   Result<in_addr> address = InterfaceAddress(options.interface);
   if (!address.ok()) return address.status();
+  Result<Identities> identities = BuildIdentities(options, AddressText(*address));
+  if (!identities.ok()) return identities.status();
   Result<MulticastSender> socket =
       MulticastSender::Open(*address, group, options.port, options.ttl);
   if (!socket.ok()) return socket.status();
@@ -101,7 +147,8 @@ Status RunServe(const ServeOptions& options) {
   try {
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
                                            options.port);
-    server = std::make_unique<ControlServer>(io, endpoint, &deployment, session);
+    server = std::make_unique<ControlServer>(io, endpoint, &deployment, session,
+                                             LookupIn(&*identities, options.nodes));
   } catch (const boost::system::system_error& e) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");

@@ -23,6 +23,9 @@ struct ServeOptions {
   uint32_t max_data_shards = 182;  // 1 MiB chunks: 4 blocks of 181-182 at MTU 1500
   int ttl = 1;
   std::string on_release = "exit";
+  std::string nodes;          // nodes.toml: probe first, then give each node its identity
+  std::string secrets;        // secrets file for nodes.toml ("" for the environment only)
+  uint16_t http_port = 8080;  // where nodes call back when they are up
 };
 
 Status RunServe(const ServeOptions& options);

@@ -1,0 +1,80 @@
+#include "server/inventory_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/inventory_check.h"
+#include "core/inventory_parser.h"
+
+namespace fleetcast {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot read it; give the path of nodes.toml");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::optional<std::string> CatalogProblem(const std::string& shown, const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return "'" + shown + "' does not exist (" + path.string() + ")";
+  if (!fs::is_directory(path, ec)) return "'" + shown + "' is not a directory of drivers";
+  for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+    std::string ext = entry.path().extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (entry.is_regular_file() && ext == ".inf") return std::nullopt;
+  }
+  if (ec) return "'" + shown + "': " + ec.message();
+  return "'" + shown + "' holds no .inf file; a catalog is folders of drivers with their INFs";
+}
+
+}  // namespace
+
+std::string LoadedInventory::CatalogPath(const NodeSpec& node) const {
+  if (node.drivers.empty()) return "";
+  const fs::path catalog(node.drivers);
+  return catalog.is_absolute() ? catalog.string() : (fs::path(base_dir) / catalog).string();
+}
+
+Result<LoadedInventory> LoadInventory(const std::string& nodes_path,
+                                      const std::string& secrets_path) {
+  Result<std::string> text = ReadText(nodes_path);
+  if (!text.ok()) return text.status();
+  Result<InventoryParse> parsed = ParseInventory(*text, nodes_path);
+  if (!parsed.ok()) return parsed.status();
+  Result<SecretStore> secrets = SecretStore::Load(secrets_path);
+  if (!secrets.ok()) return secrets.status();
+
+  LoadedInventory out;
+  out.path = nodes_path;
+  out.base_dir = fs::absolute(nodes_path).parent_path().string();
+  out.inventory = std::move(parsed->inventory);
+  out.secrets = std::move(*secrets);
+  out.problems = std::move(parsed->problems);
+
+  CheckEnvironment env;
+  env.secret_problem = [&out](const std::string& name) -> std::optional<std::string> {
+    if (out.secrets.Has(name)) return std::nullopt;
+    return "secret '" + name + "' is not set; export " + SecretStore::EnvironmentName(name) +
+           " or add " + name + " = \"...\" to the --secrets file";
+  };
+  env.catalog_problem = [&out](const std::string& path) {
+    NodeSpec probe;
+    probe.drivers = path;
+    return CatalogProblem(path, out.CatalogPath(probe));
+  };
+  for (Problem& p : CheckInventory(out.inventory, env)) out.problems.push_back(std::move(p));
+  std::stable_sort(out.problems.begin(), out.problems.end(),
+                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  return out;
+}
+
+}  // namespace fleetcast
