@@ -14,6 +14,7 @@
 
 #include "core/inventory.h"
 #include "core/sysprep_inf.h"
+#include "core/unattend_xml.h"
 
 namespace fleetcast {
 namespace {
@@ -45,6 +46,118 @@ void ExpectGolden(const std::string& name, const std::string& actual) {
   EXPECT_EQ(expected.str(), actual)
       << name << ": differs from the golden; if the change is intended, rerun with "
       << "FLEETCAST_UPDATE_GOLDEN=1 and review the diff";
+}
+
+// ---------------------------------------------------------------------------
+// A minimal XML well-formedness check: one root, tags that nest and balance,
+// quoted attributes, and '&' only as a known entity. Returns "" when fine.
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':' || c == '-' ||
+         c == '.';
+}
+
+bool IsXmlName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0 ||
+      name.front() == '-' || name.front() == '.') {
+    return false;
+  }
+  for (const char c : name) {
+    if (!IsNameChar(c)) return false;
+  }
+  return true;
+}
+
+/// Character data (text or attribute value) holds no '<' and no stray '&'.
+std::string CharDataProblem(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<') return "raw '<' in character data";
+    if (text[i] != '&') continue;
+    const size_t semi = text.find(';', i);
+    if (semi == std::string_view::npos) return "unterminated entity";
+    const std::string_view entity = text.substr(i + 1, semi - i - 1);
+    const bool known = entity == "amp" || entity == "lt" || entity == "gt" || entity == "quot" ||
+                       entity == "apos" || (entity.size() > 1 && entity.front() == '#');
+    if (!known) return "unknown entity &" + std::string(entity) + ";";
+  }
+  return "";
+}
+
+std::string AttributesProblem(std::string_view attrs) {
+  while (true) {
+    const size_t start = attrs.find_first_not_of(' ');
+    if (start == std::string_view::npos) return "";
+    attrs.remove_prefix(start);
+    const size_t eq = attrs.find('=');
+    if (eq == std::string_view::npos || !IsXmlName(attrs.substr(0, eq))) {
+      return "bad attribute in '" + std::string(attrs) + "'";
+    }
+    const char quote = eq + 1 < attrs.size() ? attrs[eq + 1] : '\0';
+    if (quote != '"' && quote != '\'') return "unquoted attribute value";
+    const size_t close = attrs.find(quote, eq + 2);
+    if (close == std::string_view::npos) return "unterminated attribute value";
+    if (auto p = CharDataProblem(attrs.substr(eq + 2, close - eq - 2)); !p.empty()) return p;
+    attrs.remove_prefix(close + 1);
+    if (!attrs.empty() && attrs.front() != ' ') return "attributes not separated by a space";
+  }
+}
+
+std::string XmlProblem(std::string_view xml) {
+  size_t i = 0;
+  if (xml.starts_with("<?xml")) {
+    i = xml.find("?>");
+    if (i == std::string_view::npos) return "unterminated XML declaration";
+    i += 2;
+  }
+  std::vector<std::string> open;
+  bool root_seen = false;
+  while (i < xml.size()) {
+    if (xml[i] != '<') {
+      const size_t next = std::min(xml.find('<', i), xml.size());
+      const std::string_view text = xml.substr(i, next - i);
+      if (open.empty() && text.find_first_not_of(" \n") != std::string_view::npos) {
+        return "text outside the root element";
+      }
+      if (auto p = CharDataProblem(text); !p.empty()) return p;
+      i = next;
+      continue;
+    }
+    const size_t end = xml.find('>', i);
+    if (end == std::string_view::npos) return "unterminated tag";
+    std::string_view tag = xml.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with('/')) {
+      if (open.empty() || open.back() != tag.substr(1)) {
+        return "</" + std::string(tag.substr(1)) + "> closes nothing open";
+      }
+      open.pop_back();
+      continue;
+    }
+    const bool self_closing = tag.ends_with('/');
+    if (self_closing) tag.remove_suffix(1);
+    const std::string_view name = tag.substr(0, tag.find(' '));
+    if (!IsXmlName(name)) return "bad element name '" + std::string(name) + "'";
+    if (open.empty() && root_seen) return "a second root element";
+    if (auto p = AttributesProblem(tag.substr(name.size())); !p.empty()) return p;
+    root_seen = true;
+    if (!self_closing) open.emplace_back(name);
+  }
+  if (!open.empty()) return "<" + open.back() + "> is never closed";
+  return root_seen ? "" : "no root element";
+}
+
+TEST(XmlCheck, AcceptsWellFormedAndRejectsEachFault) {
+  EXPECT_EQ(XmlProblem("<?xml version=\"1.0\"?>\n<a x=\"1\"><b/>t&amp;&#65;</a>\n"), "");
+  EXPECT_NE(XmlProblem("<a><b></a></b>"), "");
+  EXPECT_NE(XmlProblem("<a>"), "");
+  EXPECT_NE(XmlProblem("<a></a><b></b>"), "");
+  EXPECT_NE(XmlProblem("<a>x & y</a>"), "");
+  EXPECT_NE(XmlProblem("<a>&bogus;</a>"), "");
+  EXPECT_NE(XmlProblem("<a x=1></a>"), "");
+  EXPECT_NE(XmlProblem("<a x=\"<\"></a>"), "");
+  EXPECT_NE(XmlProblem("<a>p\"<&</a>"), "");
+  EXPECT_NE(XmlProblem("text<a></a>"), "");
+  EXPECT_NE(XmlProblem(""), "");
 }
 
 // ---------------------------------------------------------------------------
@@ -191,6 +304,101 @@ TEST(SysprepInf, DefaultsAndBlankPassword) {
   EXPECT_FALSE(Contains(inf, "DNSDomain"));
   // The client appends the mass-storage list after matching its own devices.
   EXPECT_FALSE(Contains(inf, "SysprepMassStorage"));
+}
+
+// ---------------------------------------------------------------------------
+// unattend.xml
+
+TEST(UnattendXml, WorkgroupNodeWithoutGroup) {
+  ExpectGolden("unattend_workgroup.xml",
+               RenderUnattendXml(WorkgroupNode(), nullptr, WorkgroupSecrets(), kWorkgroupCallback));
+}
+
+TEST(UnattendXml, DomainNodeInGroup) {
+  NodeSpec node = DomainNode();
+  node.timezone = "W. Europe Standard Time";
+  const GroupSpec group = ClusterGroup();
+  ExpectGolden("unattend_domain.xml", RenderUnattendXml(node, &group, DomainSecrets(), kCallback));
+}
+
+TEST(UnattendXml, IsWellFormedWhateverTheInventorySays) {
+  const std::string nasty = "a<b>&c\"d'e]]>";
+  NodeSpec node = DomainNode();
+  node.hostname = nasty;
+  node.full_name = nasty;
+  node.organization = nasty;
+  node.domain = nasty;
+  node.domain_admin = nasty + "\\" + nasty;
+  node.commands = {nasty};
+  GroupSpec group = ClusterGroup();
+  group.commands = {nasty};
+  const std::string xml = RenderUnattendXml(
+      node, &group, {.admin_password = nasty, .domain_password = nasty}, "http://x/'&<>");
+  EXPECT_EQ(XmlProblem(xml), "");
+  EXPECT_EQ(XmlProblem(RenderUnattendXml(WorkgroupNode(), nullptr, {}, "")), "");
+}
+
+TEST(UnattendXml, EscapesPasswords) {
+  const std::string xml = RenderUnattendXml(
+      DomainNode(), nullptr, {.admin_password = "p<&\">", .domain_password = "'j&"}, kCallback);
+  EXPECT_TRUE(Contains(xml, "<Value>p&lt;&amp;&quot;&gt;</Value>"));
+  EXPECT_TRUE(Contains(xml, "<Password>&apos;j&amp;</Password>"));
+  EXPECT_FALSE(Contains(xml, "p<&"));
+}
+
+TEST(UnattendXml, AddressIsConfiguredBeforeTheJoin) {
+  const std::string xml = RenderUnattendXml(DomainNode(), nullptr, DomainSecrets(), kCallback);
+  const size_t tcpip = xml.find("\"Microsoft-Windows-TCPIP\"");
+  const size_t dns = xml.find("\"Microsoft-Windows-DNS-Client\"");
+  const size_t join = xml.find("\"Microsoft-Windows-UnattendedJoin\"");
+  ASSERT_NE(tcpip, std::string::npos);
+  ASSERT_NE(dns, std::string::npos);
+  ASSERT_NE(join, std::string::npos);
+  EXPECT_LT(tcpip, join);
+  EXPECT_LT(dns, join);
+  EXPECT_TRUE(Contains(xml, "<Identifier>00-1A-2B-3C-4D-6F</Identifier>"));
+  EXPECT_TRUE(Contains(xml, "<IpAddress wcm:action=\"add\" wcm:keyValue=\"1\">10.20.0.12/16<"));
+}
+
+TEST(UnattendXml, SplitsADomainQualifiedJoinAccount) {
+  NodeSpec node = DomainNode();
+  EXPECT_TRUE(Contains(RenderUnattendXml(node, nullptr, DomainSecrets(), ""),
+                       "<Domain>LAB</Domain>\n          <Username>joiner</Username>"));
+  node.domain_admin = "joiner";
+  EXPECT_TRUE(Contains(RenderUnattendXml(node, nullptr, DomainSecrets(), ""),
+                       "<Domain>lab.example.com</Domain>\n          <Username>joiner</Username>"));
+}
+
+TEST(UnattendXml, CallsBackOnlyWhenTheNodeProvesItselfUpThatWay) {
+  const std::string call = "Invoke-WebRequest -UseBasicParsing -Method Post -Uri &apos;" +
+                           std::string(kCallback) + "&apos;";
+  GroupSpec group = ClusterGroup();
+  const std::string with = RenderUnattendXml(DomainNode(), &group, DomainSecrets(), kCallback);
+  EXPECT_TRUE(Contains(with,
+                       "<Order>6</Order>\n          <CommandLine>powershell -NoProfile "
+                       "-Command &quot;" +
+                           call + "&quot;</CommandLine>"));
+  EXPECT_TRUE(Contains(RenderUnattendXml(DomainNode(), nullptr, DomainSecrets(), kCallback), call));
+  EXPECT_FALSE(Contains(RenderUnattendXml(DomainNode(), &group, DomainSecrets(), ""), "Invoke"));
+  group.up = "tcp:3389";
+  EXPECT_FALSE(
+      Contains(RenderUnattendXml(DomainNode(), &group, DomainSecrets(), kCallback), "Invoke"));
+}
+
+TEST(UnattendXml, NoCommandsMeansNoAutoLogon) {
+  GroupSpec group = ClusterGroup();
+  group.up = "tcp:3389";
+  group.commands.clear();
+  const std::string xml =
+      RenderUnattendXml(WorkgroupNode(), &group, WorkgroupSecrets(), kWorkgroupCallback);
+  EXPECT_FALSE(Contains(xml, "AutoLogon"));
+  EXPECT_FALSE(Contains(xml, "FirstLogonCommands"));
+}
+
+TEST(UnattendXml, UsesLfLineEndings) {
+  const std::string xml = RenderUnattendXml(DomainNode(), nullptr, DomainSecrets(), kCallback);
+  EXPECT_FALSE(Contains(xml, "\r"));
+  EXPECT_TRUE(xml.ends_with("</unattend>\n"));
 }
 
 }  // namespace
