@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cloud_init.h"
 #include "core/inventory.h"
 #include "core/sysprep_inf.h"
 #include "core/unattend_xml.h"
@@ -23,6 +24,7 @@ namespace {
 constexpr std::string_view kCallback = "http://10.0.0.1:8080/api/nodes/00:1a:2b:3c:4d:6f/up";
 constexpr std::string_view kWorkgroupCallback =
     "http://10.0.0.1:8080/api/nodes/00:1a:2b:3c:4d:5e/up";
+constexpr std::string_view kLinuxCallback = "http://10.0.0.1:8080/api/nodes/52:54:00:12:34:56/up";
 
 // ---------------------------------------------------------------------------
 // Golden files.
@@ -399,6 +401,84 @@ TEST(UnattendXml, UsesLfLineEndings) {
   const std::string xml = RenderUnattendXml(DomainNode(), nullptr, DomainSecrets(), kCallback);
   EXPECT_FALSE(Contains(xml, "\r"));
   EXPECT_TRUE(xml.ends_with("</unattend>\n"));
+}
+
+// ---------------------------------------------------------------------------
+// NoCloud seed
+
+void ExpectSeedGolden(const std::string& name, const NoCloudSeed& seed) {
+  ExpectGolden(name + ".meta-data", seed.meta_data);
+  ExpectGolden(name + ".user-data", seed.user_data);
+  ExpectGolden(name + ".network-config", seed.network_config);
+}
+
+NodeSpec LinuxNode() {
+  NodeSpec node;
+  node.hostname = "web03";
+  node.mac = "52:54:00:12:34:56";
+  node.ip = "10.30.0.13";
+  node.prefix = 24;
+  node.gateway = "10.30.0.1";
+  node.dns = {"10.30.0.2", "10.30.0.3"};
+  node.domain = "lab.example.com";
+  node.timezone = "Europe/Berlin";
+  node.group = "web";
+  node.commands = {"systemctl enable --now nginx", "echo \"ready\" > /etc/motd"};
+  return node;
+}
+
+TEST(CloudInit, StandaloneNodeWithoutGroup) {
+  NodeSpec node = WorkgroupNode();
+  node.hostname = "db01";
+  ExpectSeedGolden("cloud_standalone",
+                   RenderNoCloud(node, nullptr, WorkgroupSecrets(), kWorkgroupCallback));
+}
+
+TEST(CloudInit, NodeWithDomainAndTwoDnsServersInGroup) {
+  GroupSpec group;
+  group.name = "web";
+  group.commands = {"apt-get -y install nginx"};
+  ExpectSeedGolden("cloud_domain",
+                   RenderNoCloud(LinuxNode(), &group, WorkgroupSecrets(), kLinuxCallback));
+}
+
+TEST(CloudInit, QuotesEveryUserScalar) {
+  NodeSpec node = LinuxNode();
+  node.hostname = "h\"x\\y";
+  node.commands = {"a: b # c\n- d"};
+  const NoCloudSeed seed =
+      RenderNoCloud(node, nullptr, {.admin_password = "p\"w\\", .domain_password = ""}, "");
+  EXPECT_TRUE(Contains(seed.meta_data, "local-hostname: \"h\\\"x\\\\y\"\n"));
+  EXPECT_TRUE(Contains(seed.user_data, "password: \"p\\\"w\\\\\"\n"));
+  EXPECT_TRUE(Contains(seed.user_data, "runcmd:\n  - \"a: b # c\\n- d\"\n"));
+}
+
+TEST(CloudInit, CallsBackOnlyWhenTheNodeProvesItselfUpThatWay) {
+  const std::string call = "  - \"curl -fsS -X POST '" + std::string(kLinuxCallback) + "'\"\n";
+  GroupSpec group;
+  EXPECT_TRUE(RenderNoCloud(LinuxNode(), &group, {}, kLinuxCallback).user_data.ends_with(call));
+  EXPECT_TRUE(RenderNoCloud(LinuxNode(), nullptr, {}, kLinuxCallback).user_data.ends_with(call));
+  EXPECT_FALSE(Contains(RenderNoCloud(LinuxNode(), nullptr, {}, "").user_data, "curl"));
+  group.up = "tcp:22";
+  EXPECT_FALSE(Contains(RenderNoCloud(LinuxNode(), &group, {}, kLinuxCallback).user_data, "curl"));
+}
+
+TEST(CloudInit, ShellQuotesTheCallbackUrl) {
+  const NoCloudSeed seed = RenderNoCloud(WorkgroupNode(), nullptr, {}, "http://x/it's");
+  EXPECT_TRUE(Contains(seed.user_data, "\"curl -fsS -X POST 'http://x/it'\\\\''s'\"\n"));
+}
+
+TEST(CloudInit, LeavesOutWhatIsNotSet) {
+  NodeSpec node = WorkgroupNode();
+  node.dns.clear();
+  node.gateway.clear();
+  const NoCloudSeed seed = RenderNoCloud(node, nullptr, {}, "");
+  EXPECT_FALSE(Contains(seed.user_data, "chpasswd"));
+  EXPECT_FALSE(Contains(seed.user_data, "fqdn"));
+  EXPECT_FALSE(Contains(seed.user_data, "timezone"));
+  EXPECT_FALSE(Contains(seed.user_data, "runcmd"));
+  EXPECT_FALSE(Contains(seed.network_config, "routes"));
+  EXPECT_FALSE(Contains(seed.network_config, "nameservers"));
 }
 
 }  // namespace
