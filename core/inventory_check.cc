@@ -141,11 +141,19 @@ void CheckWindowsSettings(const NodeSpec& node, const CheckEnvironment& env, Nod
 
 void CheckCommands(const NodeSpec& node, NodeProblems& p) {
   for (const auto* list : {&node.commands, &node.setup_commands}) {
+    const char* field = list == &node.commands ? "commands" : "setup_commands";
     for (const std::string& command : *list) {
       if (command.find_first_not_of(" \t") == std::string::npos) {
-        p.Add(list == &node.commands ? "commands" : "setup_commands", "holds an empty command");
+        p.Add(field, "holds an empty command");
+      } else if (command.find_first_of("\r\n") != std::string::npos) {
+        p.Add(field, "a command spans lines; answer files take one line per command");
       }
     }
+  }
+  for (const auto& [field, value] :
+       {std::pair{"full_name", &node.full_name}, std::pair{"organization", &node.organization},
+        std::pair{"domain_admin", &node.domain_admin}, std::pair{"timezone", &node.timezone}}) {
+    if (value->find_first_of("\r\n") != std::string::npos) p.Add(field, "spans lines; use one");
   }
   if (!node.setup_commands.empty() && node.flavour != Flavour::kSysprepInf) {
     p.Add("setup_commands",

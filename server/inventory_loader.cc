@@ -62,7 +62,10 @@ Result<LoadedInventory> LoadInventory(const std::string& nodes_path,
 
   CheckEnvironment env;
   env.secret_problem = [&out](const std::string& name) -> std::optional<std::string> {
-    if (out.secrets.Has(name)) return std::nullopt;
+    if (const auto value = out.secrets.Get(name)) {
+      if (value->find_first_of("\r\n") == std::string::npos) return std::nullopt;
+      return "secret '" + name + "' spans lines; answer files take a password on one line";
+    }
     return "secret '" + name + "' is not set; export " + SecretStore::EnvironmentName(name) +
            " or add " + name + " = \"...\" to the --secrets file";
   };
