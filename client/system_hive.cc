@@ -20,7 +20,7 @@ namespace {
 constexpr char kGiveSystemHive[] = "give the SYSTEM file from Windows\\System32\\config";
 
 struct FreeDeleter {
-  void operator()(void* p) const { free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
+  void operator()(void* p) const { free(p); }
 };
 // Memory hivex allocated with malloc and hands to us.
 template <typename T>
@@ -83,6 +83,74 @@ Bytes Dword(uint32_t v) {
   Bytes out;
   PutFixed32(&out, v);
   return out;
+}
+
+// Appends code point cp as UTF-8.
+void PutUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+    return;
+  }
+  const int extra = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+  // The lead byte has extra + 1 high bits set: 110xxxxx, 1110xxxx, 11110xxx.
+  const auto lead_bits = static_cast<uint8_t>(0xff00 >> (extra + 1));
+  out->push_back(static_cast<char>(lead_bits | (cp >> (6 * extra))));
+  for (int k = extra - 1; k >= 0; --k) {
+    out->push_back(static_cast<char>(0x80 | ((cp >> (6 * k)) & 0x3f)));
+  }
+}
+
+// UTF-16LE code units as UTF-8; an unpaired surrogate becomes U+FFFD.
+std::string Utf8FromUtf16(const std::vector<uint16_t>& units) {
+  std::string out;
+  for (size_t i = 0; i < units.size(); ++i) {
+    uint32_t cp = units[i];
+    if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < units.size() && units[i + 1] >= 0xdc00 &&
+        units[i + 1] < 0xe000) {
+      cp = 0x10000 + ((cp - 0xd800) << 10) + (units[++i] - 0xdc00);
+    } else if (cp >= 0xd800 && cp < 0xe000) {
+      cp = 0xfffd;
+    }
+    PutUtf8(&out, cp);
+  }
+  return out;
+}
+
+// The NUL-terminated strings of a UTF-16LE payload; a last one missing its NUL
+// counts too.
+std::vector<std::string> SplitUtf16z(const Bytes& data) {
+  std::vector<std::string> strings;
+  std::vector<uint16_t> units;
+  for (size_t i = 0; i + 1 < data.size(); i += 2) {
+    const uint16_t unit = DecodeFixed16(data.data() + i);
+    if (unit != 0) {
+      units.push_back(unit);
+      continue;
+    }
+    strings.push_back(Utf8FromUtf16(units));
+    units.clear();
+  }
+  if (!units.empty()) strings.push_back(Utf8FromUtf16(units));
+  return strings;
+}
+
+// The text of a string value: a REG_SZ up to its NUL (Windows may leave junk
+// after it), a REG_MULTI_SZ's strings joined by '\n'.
+Result<std::string> StringText(const std::string& hive, const std::string& what,
+                               const RawValue& v) {
+  const std::vector<std::string> strings = SplitUtf16z(v.data);
+  if (v.type == hive_t_REG_SZ || v.type == hive_t_REG_EXPAND_SZ) {
+    return strings.empty() ? std::string() : strings[0];
+  }
+  if (v.type != hive_t_REG_MULTI_SZ) {
+    return Status::Corruption(hive + ": " + what + " has registry type " + std::to_string(v.type) +
+                              ", not a string; " + kGiveSystemHive);
+  }
+  std::string text;
+  for (const std::string& s : strings) {
+    if (!s.empty()) text += (text.empty() ? "" : "\n") + s;
+  }
+  return text;
 }
 
 // The child key of `node` called `name`, or 0 if it has none.
@@ -171,72 +239,8 @@ Status MergeValues(hive_h* h, const std::string& hive, const std::string& key, h
   return Status::OK();
 }
 
-void PutUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-    return;
-  }
-  const int extra = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
-  out->push_back(static_cast<char>((0xf00 >> extra) | (cp >> (6 * extra))));
-  for (int k = extra - 1; k >= 0; --k)
-    out->push_back(static_cast<char>(0x80 | ((cp >> (6 * k)) & 0x3f)));
-}
-
-// UTF-16LE code units as UTF-8; an unpaired surrogate becomes U+FFFD.
-std::string Utf8FromUtf16(const std::vector<uint16_t>& units) {
-  std::string out;
-  for (size_t i = 0; i < units.size(); ++i) {
-    uint32_t cp = units[i];
-    if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < units.size() && units[i + 1] >= 0xdc00 &&
-        units[i + 1] < 0xe000) {
-      cp = 0x10000 + ((cp - 0xd800) << 10) + (units[++i] - 0xdc00);
-    } else if (cp >= 0xd800 && cp < 0xe000) {
-      cp = 0xfffd;
-    }
-    PutUtf8(&out, cp);
-  }
-  return out;
-}
-
-// The NUL-terminated strings of a UTF-16LE payload; a last one missing its NUL
-// counts too.
-std::vector<std::string> SplitUtf16z(const Bytes& data) {
-  std::vector<std::string> strings;
-  std::vector<uint16_t> units;
-  for (size_t i = 0; i + 1 < data.size(); i += 2) {
-    const uint16_t unit = DecodeFixed16(data.data() + i);
-    if (unit != 0) {
-      units.push_back(unit);
-      continue;
-    }
-    strings.push_back(Utf8FromUtf16(units));
-    units.clear();
-  }
-  if (!units.empty()) strings.push_back(Utf8FromUtf16(units));
-  return strings;
-}
-
-// The text of a string value: a REG_SZ up to its NUL (Windows may leave junk
-// after it), a REG_MULTI_SZ's strings joined by '\n'.
-Result<std::string> StringText(const std::string& hive, const std::string& what,
-                               const RawValue& v) {
-  const std::vector<std::string> strings = SplitUtf16z(v.data);
-  if (v.type == hive_t_REG_SZ || v.type == hive_t_REG_EXPAND_SZ) {
-    return strings.empty() ? std::string() : strings[0];
-  }
-  if (v.type != hive_t_REG_MULTI_SZ) {
-    return Status::Corruption(hive + ": " + what + " has registry type " + std::to_string(v.type) +
-                              ", not a string; " + kGiveSystemHive);
-  }
-  std::string text;
-  for (const std::string& s : strings) {
-    if (!s.empty()) text += (text.empty() ? "" : "\n") + s;
-  }
-  return text;
-}
-
 std::string TempPath() {
-  const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+  const char* base = std::getenv("TMPDIR");
   return std::string(base != nullptr ? base : "/tmp") + "/fleetcast-hive-XXXXXX";
 }
 

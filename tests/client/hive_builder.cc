@@ -3,6 +3,7 @@
 #include <hivex.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +27,8 @@ constexpr uint16_t kKeyHiveEntry = 0x0004;
 constexpr uint16_t kKeyNoDelete = 0x0008;
 constexpr uint16_t kKeyCompName = 0x0020;
 constexpr char kRootName[] = "$$$PROTO.HIV";
+// An nk cell's name follows 80 bytes of fixed fields (hivex: struct ntreg_nk_record).
+constexpr size_t kKeyNameOffset = 80;
 
 // Cells start on 8-byte boundaries: pad to the next multiple of 8.
 void PadCell(Bytes* cell) { cell->resize((cell->size() + 7) & ~size_t{7}, 0); }
@@ -85,7 +88,7 @@ Bytes RootKeyCell(uint32_t sk_offset) {
   Bytes nk;
   PutFixed32(&nk, 0);  // size, set below
   PutString(&nk, "nk");
-  PutFixed16(&nk, kKeyHiveEntry | kKeyNoDelete | kKeyCompName);
+  PutFixed16(&nk, kKeyHiveEntry | kKeyNoDelete | kKeyCompName);  // as Windows marks its roots
   PutFixed64(&nk, kTimestamp);
   PutFixed32(&nk, 0);        // access bits
   PutFixed32(&nk, 0);        // parent: none
@@ -97,9 +100,10 @@ Bytes RootKeyCell(uint32_t sk_offset) {
   PutFixed32(&nk, kNoCell);  // value list
   PutFixed32(&nk, sk_offset);
   PutFixed32(&nk, kNoCell);                        // class name
-  for (int i = 0; i < 6; ++i) PutFixed32(&nk, 0);  // max lengths, work var
+  for (int i = 0; i < 5; ++i) PutFixed32(&nk, 0);  // max name/class/value lengths, work var
   PutFixed16(&nk, sizeof(kRootName) - 1);
   PutFixed16(&nk, 0);  // class name length
+  assert(nk.size() == kKeyNameOffset);
   PutString(&nk, kRootName);
   PadCell(&nk);
   SetUsedCellSize(&nk);
@@ -131,6 +135,8 @@ Bytes Hbin() {
   PutFixed64(&hbin, 0);
   PutFixed64(&hbin, kTimestamp);
   PutFixed32(&hbin, 0);
+  // The root needs a security cell: hivex_node_add_child gives each new key
+  // its parent's sk and refuses a parent without one.
   const uint32_t root_offset = kHbinHeaderSize;
   const uint32_t sk_offset = root_offset + static_cast<uint32_t>(RootKeyCell(0).size());
   PutBytes(&hbin, RootKeyCell(sk_offset));
@@ -214,21 +220,21 @@ HiveBuilder& HiveBuilder::Key(const std::string& path) {
   return *this;
 }
 
-void HiveBuilder::SetRaw(const std::string& path, const std::string& name, int type,
-                         const Bytes& data) {
+HiveBuilder& HiveBuilder::SetValue(const std::string& path, const std::string& name, int type,
+                                   const Bytes& data) {
   std::string key = name;
   Bytes value = data;
   const hive_set_value v{key.data(), static_cast<hive_type>(type), value.size(),
                          reinterpret_cast<char*>(value.data())};
   if (hivex_node_set_value(hive_, Node(path), &v, 0) != 0) Fail("set " + path + "\\" + name);
+  return *this;
 }
 
 HiveBuilder& HiveBuilder::SetString(const std::string& path, const std::string& name,
                                     const std::string& ascii) {
   Bytes data;
   PutUtf16Z(&data, ascii);
-  SetRaw(path, name, hive_t_REG_SZ, data);
-  return *this;
+  return SetValue(path, name, hive_t_REG_SZ, data);
 }
 
 HiveBuilder& HiveBuilder::SetMultiString(const std::string& path, const std::string& name,
@@ -236,16 +242,14 @@ HiveBuilder& HiveBuilder::SetMultiString(const std::string& path, const std::str
   Bytes data;
   for (const std::string& s : ascii) PutUtf16Z(&data, s);
   PutFixed16(&data, 0);  // the empty string that ends the list
-  SetRaw(path, name, hive_t_REG_MULTI_SZ, data);
-  return *this;
+  return SetValue(path, name, hive_t_REG_MULTI_SZ, data);
 }
 
 HiveBuilder& HiveBuilder::SetDword(const std::string& path, const std::string& name,
                                    uint32_t value) {
   Bytes data;
   PutFixed32(&data, value);
-  SetRaw(path, name, hive_t_REG_DWORD, data);
-  return *this;
+  return SetValue(path, name, hive_t_REG_DWORD, data);
 }
 
 void HiveBuilder::Commit() {

@@ -44,12 +44,14 @@ class HiveBuilder {
   HiveBuilder& SetMultiString(const std::string& path, const std::string& name,
                               const std::vector<std::string>& ascii);
   HiveBuilder& SetDword(const std::string& path, const std::string& name, uint32_t value);
+  /// Any value: `type` is a hive_type (hivex.h), `data` the stored bytes.
+  HiveBuilder& SetValue(const std::string& path, const std::string& name, int type,
+                        const Bytes& data);
   /// Writes the hive back to its file.
   void Commit();
 
  private:
   size_t Node(const std::string& path);
-  void SetRaw(const std::string& path, const std::string& name, int type, const Bytes& data);
 
   std::string path_;
   hive_h* hive_ = nullptr;

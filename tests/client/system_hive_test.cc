@@ -73,7 +73,7 @@ class SystemHiveTest : public ::testing::Test {
       size_t len = 0;
       char* data = hivex_value_value(h, v, &t, &len);
       out = {static_cast<int>(t), Bytes(data, data + len)};
-      free(data);  // NOLINT(cppcoreguidelines-no-malloc)
+      free(data);
     }
     hivex_close(h);
     return out;
@@ -109,6 +109,9 @@ TEST_F(SystemHiveTest, BlankHiveOpensWithHivex) {
   hive_h* h = hivex_open(hive_path_.c_str(), HIVEX_OPEN_WRITE);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(hivex_node_nr_children(h, hivex_root(h)), 0u);
+  char* name = hivex_node_name(h, hivex_root(h));
+  EXPECT_STREQ(name, "$$$PROTO.HIV");
+  free(name);
   EXPECT_NE(hivex_node_add_child(h, hivex_root(h), "Select"), 0u);
   hivex_close(h);
 }
@@ -143,6 +146,22 @@ TEST_F(SystemHiveTest, CloneTagPresentAsString) {
   Result<std::optional<std::string>> tag = OpenHive(false)->CloneTag();
   ASSERT_TRUE(tag.ok()) << tag.status().ToString();
   EXPECT_EQ(tag->value_or("(none)"), "Tue Apr 02 2024");
+}
+
+TEST_F(SystemHiveTest, CloneTagDecodesUtf16) {
+  Bytes tag = Utf16z(u"Klon \u00e4 \u20ac \U0001D11E");
+  tag.resize(tag.size() + 6, 'j');  // junk after the NUL, as Windows sometimes leaves
+  testing::HiveBuilder(hive_path_).SetValue("Setup", "CloneTag", hive_t_REG_SZ, tag).Commit();
+  Result<std::optional<std::string>> text = OpenHive(false)->CloneTag();
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->value_or("(none)"), "Klon \xc3\xa4 \xe2\x82\xac \xf0\x9d\x84\x9e");
+}
+
+TEST_F(SystemHiveTest, CloneTagJoinsMultipleStrings) {
+  testing::HiveBuilder(hive_path_).SetMultiString("Setup", "CloneTag", {"one", "two"}).Commit();
+  Result<std::optional<std::string>> text = OpenHive(false)->CloneTag();
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->value_or("(none)"), "one\ntwo");
 }
 
 TEST_F(SystemHiveTest, CloneTagOfAnotherTypeIsAnError) {
