@@ -3,7 +3,6 @@
 #include <hivex.h>
 
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,7 +102,7 @@ Bytes RootKeyCell(uint32_t sk_offset) {
   for (int i = 0; i < 5; ++i) PutFixed32(&nk, 0);  // max name/class/value lengths, work var
   PutFixed16(&nk, sizeof(kRootName) - 1);
   PutFixed16(&nk, 0);  // class name length
-  assert(nk.size() == kKeyNameOffset);
+  if (nk.size() != kKeyNameOffset) throw std::logic_error("hive builder: nk fields miscounted");
   PutString(&nk, kRootName);
   PadCell(&nk);
   SetUsedCellSize(&nk);
