@@ -117,7 +117,10 @@ void CheckMembership(const NodeSpec& node, const CheckEnvironment& env, NodeProb
           "missing; a Windows node needs an administrator password as a secret");
   }
   CheckSecret(node.admin_password_secret, "admin_password_secret", env, p);
-  CheckSecret(node.domain_password_secret, "domain_password_secret", env, p);
+  // A join password is only sent where a join happens.
+  if (IsWindows(node) && !node.domain.empty()) {
+    CheckSecret(node.domain_password_secret, "domain_password_secret", env, p);
+  }
 }
 
 void CheckWindowsSettings(const NodeSpec& node, const CheckEnvironment& env, NodeProblems& p) {

@@ -1,5 +1,6 @@
 // fleetcast-server: packs disk images and inspects them (pack, info, verify,
-// unpack). Flags are parsed here; the work is in the library.
+// unpack), checks an inventory (probe) and serves an image (serve). Flags are parsed here; the work
+// is in the library.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 #include "platform/interrupt.h"
 #include "server/image_commands.h"
 #include "server/packer.h"
+#include "server/probe.h"
 #include "server/serve.h"
 
 namespace {
@@ -70,6 +72,24 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--ttl", serve.ttl, "multicast TTL")->capture_default_str();
   serve_cmd->add_option("--on-release", serve.on_release, "exit, reboot or poweroff")
       ->capture_default_str();
+  serve_cmd->add_option("--nodes", serve.nodes,
+                        "nodes.toml: probe it first, then give each node its identity");
+  serve_cmd->add_option("--secrets", serve.secrets, "secrets file (mode 0600) for nodes.toml");
+  serve_cmd->add_option("--http-port", serve.http_port, "port nodes call back to when up")
+      ->capture_default_str();
+
+  fleetcast::ProbeOptions probe;
+  CLI::App* probe_cmd =
+      app.add_subcommand("probe", "check nodes.toml and render every answer file; no disk touched");
+  probe_cmd->add_option("--nodes", probe.nodes, "nodes.toml")->required();
+  probe_cmd->add_option("--secrets", probe.secrets, "secrets file (mode 0600)");
+  probe_cmd->add_option("--image", probe.image, "the .fcimg the nodes will receive");
+  probe_cmd->add_option("--answers-out", probe.answers_out,
+                        "write each node's answer files to DIR/<hostname>/ (mode 0600)");
+  probe_cmd->add_option("--callback-host", probe.callback_host,
+                        "address nodes call back to (default: this host's name)");
+  probe_cmd->add_option("--http-port", probe.http_port, "port nodes call back to")
+      ->capture_default_str();
 
   if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
   pack.chunk_size = chunk_size > UINT32_MAX ? 0 : static_cast<uint32_t>(chunk_size);
@@ -80,6 +100,7 @@ int Body(int argc, char** argv) {
   if (*info_cmd) s = fleetcast::RunInfo(image, json);
   if (*verify_cmd) s = fleetcast::RunVerify(image, threads);
   if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
+  if (*probe_cmd) s = fleetcast::RunProbe(probe);
   if (*serve_cmd) {
     serve.max_wait = std::chrono::seconds(max_wait);
     fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);
