@@ -47,7 +47,8 @@ Result<uint32_t> ReadHex(const std::string& path, uint32_t max) {
   return static_cast<uint32_t>(value);
 }
 
-Result<PciDevice> ReadDevice(const std::string& folder, const std::string& slot) {
+Result<PciDevice> ReadDevice(const std::string& devices, const std::string& slot) {
+  const std::string folder = devices + "/" + slot;
   struct Field {
     const char* name;
     uint32_t max;
@@ -90,7 +91,7 @@ Result<std::vector<PciDevice>> ReadPciDevices(const std::string& sysfs_root) {
   std::sort(slots.begin(), slots.end());
   std::vector<PciDevice> devices;
   for (const std::string& slot : slots) {
-    Result<PciDevice> d = ReadDevice(folder + "/" + slot, slot);
+    Result<PciDevice> d = ReadDevice(folder, slot);
     if (!d.ok()) return d.status();
     devices.push_back(std::move(*d));
   }

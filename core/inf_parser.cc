@@ -80,6 +80,9 @@ Result<std::string> DecodeText(std::string_view text) {
     Result<std::string> utf8 = Utf16LeToUtf8(text.substr(2));
     if (!utf8.ok()) return utf8.status();
     decoded = std::move(*utf8);
+  } else if (text.starts_with("\xFE\xFF")) {
+    return Status::NotSupported(
+        "UTF-16 big-endian text is not supported; save the file as UTF-16LE or UTF-8");
   } else if (text.starts_with("\xEF\xBB\xBF")) {
     decoded = text.substr(3);
   } else {

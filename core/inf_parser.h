@@ -57,8 +57,8 @@ class InfFile {
 };
 
 /// Parses a whole INF file. Fails (kCorruption, "line N: ...") on a section
-/// header without `]`, text before the first section, or malformed UTF-16;
-/// the caller adds the file name.
+/// header without `]`, text before the first section, or UTF-16 of an odd
+/// length; kNotSupported for big-endian UTF-16. The caller adds the file name.
 Result<InfFile> ParseInf(std::string_view text);
 
 /// ASCII case-insensitive equality, as INF names compare.

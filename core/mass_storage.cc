@@ -66,8 +66,8 @@ std::vector<ModelsSection> ModelsSectionsOf(const InfFile& inf, const InfLine& l
   if (const InfSection* s = inf.Section(base)) found.push_back({s, ""});
   for (size_t i = 1; i < line.values.size() && !line.key.empty(); ++i) {
     const std::string decoration(Trim(line.values[i]));
-    if (const InfSection* s = inf.Section(base + "." + decoration))
-      found.push_back({s, decoration});
+    const std::string suffix = "." + decoration;
+    if (const InfSection* s = inf.Section(base + suffix)) found.push_back({s, decoration});
   }
   std::stable_sort(found.begin(), found.end(), [](const ModelsSection& a, const ModelsSection& b) {
     return DecorationRank(a.decoration) < DecorationRank(b.decoration);
@@ -301,7 +301,11 @@ std::string AppendMassStorage(std::string_view sysprep_inf,
       if (!placed) out += RenderMassStorageSection(entries);
       placed = true;
     } else if (replacing) {
-      blanks = Trim(line).empty() ? blanks + std::string(line) : "";
+      if (Trim(line).empty()) {
+        blanks += line;
+      } else {
+        blanks.clear();
+      }
     } else {
       out += std::exchange(blanks, {}) + std::string(line);
     }

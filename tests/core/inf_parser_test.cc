@@ -158,6 +158,8 @@ TEST(InfParser, Errors) {
             "line 2: text before the first [section]; remove it or add a header");
   EXPECT_EQ(ParseInf(std::string("\xFF\xFE[\0V", 5)).status().message(),
             "UTF-16 text ends in half a character; save the file again as UTF-16 or UTF-8");
+  EXPECT_EQ(ParseInf(std::string("\xFE\xFF\0[", 4)).status().message(),
+            "UTF-16 big-endian text is not supported; save the file as UTF-16LE or UTF-8");
   EXPECT_EQ(ParseInf("[Version]\n").status().code(), Status::Code::kOk);
   EXPECT_TRUE(ParseInf("").ok());
 }

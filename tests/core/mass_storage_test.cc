@@ -175,6 +175,7 @@ std::vector<DriverModel> Catalog() {
 
 std::vector<std::string> IdsOf(const std::vector<DriverModel>& models) {
   std::vector<std::string> ids;
+  ids.reserve(models.size());
   for (const DriverModel& m : models) ids.push_back(m.hardware_id);
   return ids;
 }
