@@ -72,6 +72,10 @@ TEST(InventoryTest, DocumentedExampleIsValid) {
   const std::string text = ReadText(FLEETCAST_SOURCE_DIR "/docs/nodes.example.toml");
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(Joined(Probe(text)), "");
+  // docs/inventory.md shows the same example, word for word.
+  EXPECT_NE(
+      ReadText(FLEETCAST_SOURCE_DIR "/docs/inventory.md").find(text.substr(0, text.size() - 1)),
+      std::string::npos);
   auto parsed = ParseInventory(text, "nodes.toml");
   ASSERT_TRUE(parsed.ok());
   const Inventory& inv = parsed->inventory;
