@@ -1,7 +1,9 @@
 // fleetcast-client: joins a deployment and writes the image to this node's
-// disk. Flags are parsed here; the work is in client/receiver.cc.
+// disk (receive), or writes a node's identity into a disk (inject). Flags are
+// parsed here; the work is in client/receiver.cc and identity_injector.cc.
 #include <CLI/CLI.hpp>
 
+#include "client/identity_injector.h"
 #include "client/receiver.h"
 #include "platform/cli.h"
 #include "platform/interrupt.h"
@@ -34,6 +36,18 @@ int Body(int argc, char** argv) {
       ->default_str("256M");
   receive_cmd->add_option("--retries", receive.retries, "reconnects before giving up")
       ->capture_default_str();
+  receive_cmd->add_option("--sysfs", receive.sysfs_root, "sysfs root to read PCI devices from")
+      ->capture_default_str();
+
+  std::string inject_target, answers_dir, sysfs_root = "/sys";
+  CLI::App* inject_cmd =
+      app.add_subcommand("inject", "write a node's answer files into a disk, without mounting it");
+  inject_cmd->add_option("--target", inject_target, "disk or disk image holding the new system")
+      ->required();
+  inject_cmd->add_option("--answers", answers_dir, "the node's folder from probe --answers-out")
+      ->required();
+  inject_cmd->add_option("--sysfs", sysfs_root, "sysfs root to read PCI devices from")
+      ->capture_default_str();
 
   if (auto code = fleetcast::ParseCommandLine(kProgram, app, argc, argv)) return *code;
   if (zero && discard) {
@@ -45,7 +59,8 @@ int Body(int argc, char** argv) {
                            : fleetcast::ZeroPolicy::kLeave;
   receive.window_bytes = window;
   fleetcast::InstallInterruptHandler();
-  fleetcast::Status s = fleetcast::RunReceive(receive);
+  fleetcast::Status s = *inject_cmd ? fleetcast::RunInject(inject_target, answers_dir, sysfs_root)
+                                    : fleetcast::RunReceive(receive);
   return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);
 }
 

@@ -7,8 +7,10 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "client/identity_injector.h"
 #include "core/chunk_codec.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
@@ -363,6 +365,10 @@ class Receiver {
       return MaybeReport();
     }
     if (const auto* release = std::get_if<control::Release>(&m)) return Release(release->action);
+    if (const auto* identity = std::get_if<control::Identity>(&m)) {
+      identity_ = *identity;
+      return Status::OK();
+    }
     if (const auto* error = std::get_if<control::Error>(&m)) {
       return Status::IOError("server: " + error->message);
     }
@@ -410,10 +416,25 @@ class Receiver {
     }
     spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected", node_,
                  digest->ToHex(), rejected_.load());
+    if (Status s = Inject(); !s.ok()) return s;
     done_sent_ = true;
     Status s = conn_.Send(control::Done{digest->ToHex()});
     connection_lost_ = !s.ok();
     return s;
+  }
+
+  // The identity goes in after the copy is proven, before the server hears "done".
+  Status Inject() {
+    if (!identity_) return Status::OK();
+    Result<InjectReport> report =
+        InjectIdentity(options_.target, *identity_, options_.sysfs_root);
+    if (!report.ok()) {
+      (void)conn_.Send(control::Error{"identity: " + report.status().message()});
+      return report.status().Prefixed("identity of " + identity_->hostname);
+    }
+    for (const std::string& line : report->lines) spdlog::info("node {}: {}", node_, line);
+    spdlog::info("node {}: identity of {} written", node_, identity_->hostname);
+    return Status::OK();
   }
 
   // Re-reads the disk: every stored chunk, and zero chunks that were written.
@@ -482,6 +503,7 @@ class Receiver {
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;
+  std::optional<control::Identity> identity_;  // this node's answers, from the server
   bool released_ = false;
   bool connection_lost_ = false;  // the last ControlLoop ended with the server gone
 };

@@ -24,6 +24,7 @@ struct ReceiveOptions {
   size_t threads = 0;
   uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled
   int retries = 8;                              // reconnects before giving up
+  std::string sysfs_root = "/sys";              // where PCI devices are read for drivers
 };
 
 Status RunReceive(const ReceiveOptions& options);

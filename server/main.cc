@@ -34,6 +34,7 @@ int Body(int argc, char** argv) {
   pack_cmd->add_option("--level", pack.level, "zstd level")->default_val(3);
   pack_cmd->add_option("--threads", pack.threads, "compression threads (0: one per core)");
   pack_cmd->add_option("--label", pack.label, "free text stored in the image");
+  pack_cmd->add_flag("--force", pack.force, "pack a Windows that is already a clone (CloneTag)");
 
   std::string image, out;
   bool json = false;

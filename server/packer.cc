@@ -1,5 +1,6 @@
 #include "server/packer.h"
 
+#include <spdlog/spdlog.h>
 #include <zstd.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "platform/file.h"
 #include "platform/interrupt.h"
 #include "platform/progress_line.h"
+#include "server/clone_check.h"
 
 namespace fleetcast {
 
@@ -155,11 +157,28 @@ Status CheckPackOptions(const PackOptions& options) {
   return Status::OK();
 }
 
+// A clone resealed again corrupts its settings: only a master is packed.
+Status CheckNotAClone(const PackOptions& options) {
+  Result<std::optional<CloneMark>> mark = FindCloneMark(options.source);
+  if (!mark.ok()) return mark.status();
+  if (!*mark) return Status::OK();
+  if (options.force) {
+    spdlog::warn("{}: Windows there is a clone (Setup\\CloneTag = {}); packing it as --force says",
+                 (*mark)->where, (*mark)->tag);
+    return Status::OK();
+  }
+  return Status::InvalidArgument(
+      (*mark)->where + ": its Windows is already a clone (SYSTEM\\Setup\\CloneTag = \"" +
+      (*mark)->tag + "\"); resealing a clone corrupts its settings; pack the master it was "
+      "cloned from, or pass --force");
+}
+
 Result<PackSummary> Pack(const PackOptions& options) {
   if (Status s = CheckPackOptions(options); !s.ok()) return s;
   Result<File> source = File::OpenRead(options.source);
   if (!source.ok()) return source.status();
   if (Status s = CheckSource(options, *source); !s.ok()) return s;
+  if (Status s = CheckNotAClone(options); !s.ok()) return s;
   source->AdviseSequential();
 
   const std::string partial = PartialPath(options.output);

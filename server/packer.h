@@ -21,6 +21,7 @@ struct PackOptions {
   int level = 3;
   size_t threads = 0;  // 0: one per core
   std::string label;
+  bool force = false;  // pack a Windows that is already a clone (CloneTag) anyway
 };
 
 struct PackSummary {
