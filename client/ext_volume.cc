@@ -18,8 +18,6 @@ namespace fleetcast {
 
 namespace {
 
-constexpr mode_t kDirMode = 0755;  // what ext2fs_mkdir gives with the default umask 022
-
 std::vector<std::string> SplitPath(std::string_view path) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -90,6 +88,7 @@ Result<std::unique_ptr<ExtVolume>> ExtVolume::Open(const std::string& device_or_
     return Status::IOError(where + ": cannot open ext2/3/4: " + Message(err) +
                            "; check that this partition holds an ext filesystem");
   }
+  fs->umask = 022;  // ext2fs_mkdir makes folders 0777 & ~umask: 0755
   std::unique_ptr<ExtVolume> volume(new ExtVolume(device_or_file, offset, fs));
   if (Status s = volume->CheckOpened(size, writable); !s.ok()) return s;
   return volume;

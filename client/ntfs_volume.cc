@@ -431,8 +431,9 @@ Status NtfsVolume::Impl::CheckUsable(std::string_view path, bool for_writing) co
   for (const std::string& part : parts) {
     if (part == "." || part == ".." ||
         part.find_first_of(kForbiddenNameChars) != std::string::npos) {
-      return Status::InvalidArgument(where + ": \"" + part +
-                                     "\" is not a valid Windows name; check the path");
+      std::string msg = where;
+      msg += ": \"" + part + "\" is not a valid Windows name; check the path";
+      return Status::InvalidArgument(std::move(msg));
     }
   }
   return Status::OK();

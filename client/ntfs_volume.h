@@ -6,8 +6,7 @@
 // Paths use '/' and are looked up case-insensitively, as Windows does:
 // "/Windows/System32/config/SYSTEM" is C:\Windows\System32\config\SYSTEM.
 // Messages name the device, the partition offset and the Windows path.
-// One thread at a time; libntfs-3g keeps no state shared between volumes
-// beyond its (silenced) logging.
+// Not thread-safe: one thread at a time.
 #ifndef FLEETCAST_CLIENT_NTFS_VOLUME_H_
 #define FLEETCAST_CLIENT_NTFS_VOLUME_H_
 

@@ -54,7 +54,7 @@ bool InsertPartition(const std::string& part, const std::string& disk, uint64_t 
 }
 
 std::string BuildDisk(const TempDir& dir, TableKind table, const std::string& ext_seed) {
-  const std::string disk = dir / "disk.img";
+  std::string disk = dir / "disk.img";
   const std::string script = dir / "table.sfdisk";
   const std::string ntfs = dir / "ntfs.part";
   const std::string ext = dir / "ext.part";

@@ -46,7 +46,7 @@ class ExtVolumeTest : public ::testing::Test {
   }
   // The partition as a file of its own, for debugfs and e2fsck.
   std::string PartitionFile() {
-    const std::string part = dir_ / "ext.part";
+    std::string part = dir_ / "ext.part";
     std::filesystem::remove(part);
     EXPECT_TRUE(testing::ExtractPartition(disk_, kExtOffset, kExtSize, part));
     return part;

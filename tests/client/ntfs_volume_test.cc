@@ -49,7 +49,7 @@ class NtfsVolumeTest : public ::testing::Test {
   }
   // The partition as a file of its own, which ntfs-3g's tools need.
   std::string PartitionFile() {
-    const std::string part = dir_ / "ntfs.part";
+    std::string part = dir_ / "ntfs.part";
     std::filesystem::remove(part);
     EXPECT_TRUE(testing::ExtractPartition(disk_, kNtfsOffset, kNtfsSize, part));
     return part;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "core/coding.h"
 
@@ -22,7 +24,7 @@ class PartitionTableTest : public ::testing::Test {
   uint8_t* Sector(uint64_t lba) { return disk_.data() + lba * kSectorSize; }
 
   void SetMbrEntry(uint64_t lba, int slot, uint8_t type, uint32_t first, uint32_t count) {
-    uint8_t* e = Sector(lba) + 446 + slot * 16;
+    uint8_t* e = Sector(lba) + 446 + static_cast<size_t>(slot) * 16;
     e[4] = type;
     EncodeFixed32(e + 8, first);
     EncodeFixed32(e + 12, count);
@@ -49,14 +51,15 @@ class PartitionTableTest : public ::testing::Test {
   void WriteGpt(const std::vector<std::tuple<int, std::string, uint64_t, uint64_t>>& entries) {
     SetMbrEntry(0, 0, 0xEE, 1, kDiskSectors - 1);
     for (const auto& [slot, type, first, last] : entries) {
-      uint8_t* e = Sector(2) + slot * 128;
+      uint8_t* e = Sector(2) + static_cast<size_t>(slot) * 128;
       EncodeGuid(e, type);
       e[16] = static_cast<uint8_t>(slot + 1);  // unique GUID: anything non-zero
       EncodeFixed64(e + 32, first);
       EncodeFixed64(e + 40, last);
     }
     uint8_t* h = Sector(1);
-    std::memcpy(h, "EFI PART", 8);
+    const std::string_view signature = "EFI PART";
+    std::copy(signature.begin(), signature.end(), h);
     EncodeFixed32(h + 8, 0x00010000);
     EncodeFixed32(h + 12, 92);
     EncodeFixed64(h + 24, 1);
@@ -70,7 +73,7 @@ class PartitionTableTest : public ::testing::Test {
   }
   void FixGptCrcs() {
     uint8_t* h = Sector(1);
-    EncodeFixed32(h + 88, Crc(Sector(2), 128 * 128));
+    EncodeFixed32(h + 88, Crc(Sector(2), size_t{128} * 128));
     EncodeFixed32(h + 16, 0);
     EncodeFixed32(h + 16, Crc(h, 92));
   }
