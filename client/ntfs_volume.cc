@@ -270,7 +270,8 @@ Result<ntfs_inode*> NtfsVolume::Impl::Child(ntfs_inode* dir, std::string_view sh
                                             const std::string& name, bool create_dir) {
   const u64 mref = ntfs_inode_lookup_by_mbsname(dir, name.c_str());
   if (mref != static_cast<u64>(-1)) {
-    // Close the parent first: an inode open twice would be two copies.
+    // Close the parent first: closing a changed child updates the parent's
+    // index through a second copy of the parent, and the two would clash.
     ntfs_inode_close(dir);
     ntfs_inode* ni = ntfs_inode_open(volume, MREF(mref));
     if (ni == nullptr) return Error(shown, "cannot open", errno, "run chkdsk /f on the volume");
@@ -291,8 +292,12 @@ Result<ntfs_inode*> NtfsVolume::Impl::Child(ntfs_inode* dir, std::string_view sh
     return Error(shown, "cannot create directory", err, "check the path and the free space");
   }
   const u64 mft_no = created->mft_no;
-  ntfs_inode_close_in_dir(created, dir);
-  ntfs_inode_close(dir);
+  const bool closed = ntfs_inode_close_in_dir(created, dir) == 0;
+  const int err = errno;
+  if (ntfs_inode_close(dir) != 0 || !closed) {
+    return Error(shown, "cannot create directory", closed ? errno : err,
+                 "run chkdsk /f on the volume");
+  }
   ntfs_inode* ni = ntfs_inode_open(volume, mft_no);
   if (ni == nullptr) return Error(shown, "cannot open", errno, "run chkdsk /f on the volume");
   return ni;
@@ -361,7 +366,9 @@ Status NtfsVolume::Impl::PutFile(std::string_view path, const std::vector<std::s
     if (ntfs_inode_close_in_dir(ni, *dir) != 0 && s.ok()) {
       s = Error(path, "cannot write", errno, "run chkdsk /f on the volume");
     }
-    ntfs_inode_close(*dir);
+    if (ntfs_inode_close(*dir) != 0 && s.ok()) {
+      s = Error(path, "cannot add to its folder", errno, "run chkdsk /f on the volume");
+    }
     return s;
   }
   Result<ntfs_inode*> file = Child(*dir, path, parts.back(), false);
