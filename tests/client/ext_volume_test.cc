@@ -1,4 +1,4 @@
-#include "client/ext_volume.h"
+#include "platform/ext_volume.h"
 
 #include <gtest/gtest.h>
 

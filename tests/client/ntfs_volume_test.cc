@@ -1,4 +1,4 @@
-#include "client/ntfs_volume.h"
+#include "platform/ntfs_volume.h"
 
 #include <gtest/gtest.h>
 

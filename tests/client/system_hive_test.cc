@@ -1,4 +1,4 @@
-#include "client/system_hive.h"
+#include "platform/system_hive.h"
 
 #include <gtest/gtest.h>
 #include <hivex.h>

@@ -7,8 +7,8 @@
 // (a symbolic link /var/run -> /run stays inside it). Files and folders made
 // here belong to root; folders get mode 0755. Messages name the device, the
 // partition offset and the path. Not thread-safe: one thread at a time.
-#ifndef FLEETCAST_CLIENT_EXT_VOLUME_H_
-#define FLEETCAST_CLIENT_EXT_VOLUME_H_
+#ifndef FLEETCAST_PLATFORM_EXT_VOLUME_H_
+#define FLEETCAST_PLATFORM_EXT_VOLUME_H_
 
 #include <cstdint>
 #include <memory>
@@ -70,4 +70,4 @@ class ExtVolume {
 
 }  // namespace fleetcast
 
-#endif  // FLEETCAST_CLIENT_EXT_VOLUME_H_
+#endif  // FLEETCAST_PLATFORM_EXT_VOLUME_H_

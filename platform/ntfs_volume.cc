@@ -1,4 +1,4 @@
-#include "client/ntfs_volume.h"
+#include "platform/ntfs_volume.h"
 
 // libntfs-3g's headers expect these from the config.h it was built with.
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "client/system_hive.h"
+#include "platform/system_hive.h"
 
 #include <hivex.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 // "/Windows/System32/config/SYSTEM" is C:\Windows\System32\config\SYSTEM.
 // Messages name the device, the partition offset and the Windows path.
 // Not thread-safe: one thread at a time.
-#ifndef FLEETCAST_CLIENT_NTFS_VOLUME_H_
-#define FLEETCAST_CLIENT_NTFS_VOLUME_H_
+#ifndef FLEETCAST_PLATFORM_NTFS_VOLUME_H_
+#define FLEETCAST_PLATFORM_NTFS_VOLUME_H_
 
 #include <cstdint>
 #include <memory>
@@ -53,4 +53,4 @@ class NtfsVolume {
 
 }  // namespace fleetcast
 
-#endif  // FLEETCAST_CLIENT_NTFS_VOLUME_H_
+#endif  // FLEETCAST_PLATFORM_NTFS_VOLUME_H_

@@ -11,8 +11,8 @@
 // back into the NTFS volume (or uses the *Bytes forms). Strings are read as
 // UTF-8 and written as UTF-16LE with a terminating NUL, as Windows does.
 // Not thread-safe: one thread at a time per SystemHive.
-#ifndef FLEETCAST_CLIENT_SYSTEM_HIVE_H_
-#define FLEETCAST_CLIENT_SYSTEM_HIVE_H_
+#ifndef FLEETCAST_PLATFORM_SYSTEM_HIVE_H_
+#define FLEETCAST_PLATFORM_SYSTEM_HIVE_H_
 
 #include <cstdint>
 #include <memory>
@@ -94,4 +94,4 @@ class SystemHive {
 
 }  // namespace fleetcast
 
-#endif  // FLEETCAST_CLIENT_SYSTEM_HIVE_H_
+#endif  // FLEETCAST_PLATFORM_SYSTEM_HIVE_H_
