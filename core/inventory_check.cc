@@ -197,20 +197,21 @@ void CheckNode(const Inventory& inventory, const NodeSpec& node, const CheckEnvi
 
 void CheckDuplicates(const Inventory& inventory, std::vector<Problem>* out) {
   std::map<std::string, const NodeSpec*> macs, names, ips;
+  // `key` is compared; `shown` is how the node wrote it.
   const auto check = [out](std::map<std::string, const NodeSpec*>& seen, const std::string& key,
-                           const NodeSpec& node, const char* field) {
+                           const std::string& shown, const NodeSpec& node, const char* field) {
     if (key.empty()) return;
     const auto [it, fresh] = seen.emplace(key, &node);
     if (!fresh) {
       out->push_back({node.source_line, "node " + node.hostname, field,
-                      "'" + key + "' is also node " + it->second->hostname + "'s (line " +
+                      "'" + shown + "' is also node " + it->second->hostname + "'s (line " +
                           std::to_string(it->second->source_line) + ")"});
     }
   };
   for (const NodeSpec& node : inventory.nodes) {
-    check(macs, node.mac, node, "mac");
-    check(names, LowerAscii(node.hostname), node, "hostname");
-    check(ips, node.ip, node, "ip");
+    check(macs, node.mac, node.mac, node, "mac");
+    check(names, LowerAscii(node.hostname), node.hostname, node, "hostname");
+    check(ips, node.ip, node.ip, node, "ip");
   }
 }
 
