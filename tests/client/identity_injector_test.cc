@@ -140,7 +140,7 @@ TEST(IdentityInjectorTest, SysprepDriversAndHiveOnNtfs) {
 TEST(IdentityInjectorTest, CloudInitSeedOnExt4) {
   TempDir dir;
   WriteText(dir / "seed/etc/hostname", "template\n");
-  const std::string disk = testing::BuildDisk(dir, testing::TableKind::kMbr, dir / "seed");
+  const std::string disk = testing::BuildDisk(dir, testing::TableKind::kGpt, dir / "seed");
   ASSERT_FALSE(disk.empty());
   NodeSpec node = WindowsNode();
   node.hostname = "bench01";
