@@ -4,39 +4,17 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace fleetcast {
 
 namespace {
 
-constexpr std::array<std::string_view, 23> kNodeKeys = {
-    "hostname",
-    "mac",
-    "ip",
-    "prefix",
-    "gateway",
-    "dns",
-    "domain",
-    "workgroup",
-    "domain_admin",
-    "admin_password_secret",
-    "domain_password_secret",
-    "group",
-    "boot_order",
-    "flavour",
-    "drivers",
-    "setup_commands",
-    "commands",
-    "timezone",
-    "full_name",
-    "organization",
-    "product_key",
-    "license_mode",
-    "auto_users",
-};
 constexpr std::array<std::string_view, 3> kPerNodeOnly = {"hostname", "mac", "ip"};
-constexpr std::array<std::string_view, 4> kGroupKeys = {"up", "timeout", "wave", "commands"};
+const std::map<std::string_view, int> kGroupKeys = {
+    {"up", 0}, {"timeout", 0}, {"wave", 0}, {"commands", 0}};
 
 int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
 
@@ -56,11 +34,11 @@ size_t Distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-template <size_t N>
-std::string UnknownKeyMessage(std::string_view key, const std::array<std::string_view, N>& known) {
+template <typename Known>
+std::string UnknownKeyMessage(std::string_view key, const Known& known) {
   std::string_view best;
   size_t best_distance = 3;
-  for (const std::string_view k : known) {
+  for (const auto& [k, unused] : known) {
     const size_t d = Distance(key, k);
     if (d < best_distance) best = k, best_distance = d;
   }
@@ -154,57 +132,58 @@ void SetFlavour(TableReader& reader, const toml::node& value, NodeSpec* node) {
   }
 }
 
-// One key of a node (or of [defaults]) into the spec.
-bool SetNodeKey(TableReader& r, std::string_view key, const toml::node& v, NodeSpec* n) {
-  if (key == "hostname")
-    r.String(v, key, &n->hostname);
-  else if (key == "mac")
-    r.String(v, key, &n->mac);
-  else if (key == "ip")
-    SetIp(r, v, n);
-  else if (key == "prefix")
-    r.Int(v, key, &n->prefix);
-  else if (key == "gateway")
-    r.String(v, key, &n->gateway);
-  else if (key == "dns")
-    r.Strings(v, key, &n->dns);
-  else if (key == "domain")
-    r.String(v, key, &n->domain);
-  else if (key == "workgroup")
-    r.String(v, key, &n->workgroup);
-  else if (key == "domain_admin")
-    r.String(v, key, &n->domain_admin);
-  else if (key == "admin_password_secret")
-    r.String(v, key, &n->admin_password_secret);
-  else if (key == "domain_password_secret")
-    r.String(v, key, &n->domain_password_secret);
-  else if (key == "group")
-    r.String(v, key, &n->group);
-  else if (key == "boot_order")
-    r.Int(v, key, &n->boot_order);
-  else if (key == "flavour")
-    SetFlavour(r, v, n);
-  else if (key == "drivers")
-    r.String(v, key, &n->drivers);
-  else if (key == "setup_commands")
-    r.Strings(v, key, &n->setup_commands);
-  else if (key == "commands")
-    r.Strings(v, key, &n->commands);
-  else if (key == "timezone")
-    SetTimezone(r, v, n);
-  else if (key == "full_name")
-    r.String(v, key, &n->full_name);
-  else if (key == "organization")
-    r.String(v, key, &n->organization);
-  else if (key == "product_key")
-    r.String(v, key, &n->product_key);
-  else if (key == "license_mode")
-    r.String(v, key, &n->license_mode);
-  else if (key == "auto_users")
-    r.Int(v, key, &n->auto_users);
-  else
-    return false;
-  return true;
+// How each node key is read into the spec; the keys double as the list for
+// "did you mean".
+using NodeSetter =
+    std::function<void(TableReader&, std::string_view, const toml::node&, NodeSpec*)>;
+
+NodeSetter StringField(std::string NodeSpec::*field) {
+  return [field](TableReader& r, std::string_view k, const toml::node& v, NodeSpec* n) {
+    r.String(v, k, &(n->*field));
+  };
+}
+NodeSetter IntField(int NodeSpec::*field) {
+  return [field](TableReader& r, std::string_view k, const toml::node& v, NodeSpec* n) {
+    r.Int(v, k, &(n->*field));
+  };
+}
+NodeSetter ListField(std::vector<std::string> NodeSpec::*field) {
+  return [field](TableReader& r, std::string_view k, const toml::node& v, NodeSpec* n) {
+    r.Strings(v, k, &(n->*field));
+  };
+}
+NodeSetter Special(void (*set)(TableReader&, const toml::node&, NodeSpec*)) {
+  return
+      [set](TableReader& r, std::string_view, const toml::node& v, NodeSpec* n) { set(r, v, n); };
+}
+
+const std::map<std::string_view, NodeSetter>& NodeSetters() {
+  static const std::map<std::string_view, NodeSetter> setters = {
+      {"hostname", StringField(&NodeSpec::hostname)},
+      {"mac", StringField(&NodeSpec::mac)},
+      {"ip", Special(SetIp)},
+      {"prefix", IntField(&NodeSpec::prefix)},
+      {"gateway", StringField(&NodeSpec::gateway)},
+      {"dns", ListField(&NodeSpec::dns)},
+      {"domain", StringField(&NodeSpec::domain)},
+      {"workgroup", StringField(&NodeSpec::workgroup)},
+      {"domain_admin", StringField(&NodeSpec::domain_admin)},
+      {"admin_password_secret", StringField(&NodeSpec::admin_password_secret)},
+      {"domain_password_secret", StringField(&NodeSpec::domain_password_secret)},
+      {"group", StringField(&NodeSpec::group)},
+      {"boot_order", IntField(&NodeSpec::boot_order)},
+      {"flavour", Special(SetFlavour)},
+      {"drivers", StringField(&NodeSpec::drivers)},
+      {"setup_commands", ListField(&NodeSpec::setup_commands)},
+      {"commands", ListField(&NodeSpec::commands)},
+      {"timezone", Special(SetTimezone)},
+      {"full_name", StringField(&NodeSpec::full_name)},
+      {"organization", StringField(&NodeSpec::organization)},
+      {"product_key", StringField(&NodeSpec::product_key)},
+      {"license_mode", StringField(&NodeSpec::license_mode)},
+      {"auto_users", IntField(&NodeSpec::auto_users)},
+  };
+  return setters;
 }
 
 void ReadNodeTable(const toml::table& table, TableReader& reader, NodeSpec* node,
@@ -216,8 +195,12 @@ void ReadNodeTable(const toml::table& table, TableReader& reader, NodeSpec* node
       reader.Report(value, k, "differs per node; set it in each [[nodes]] table");
       continue;
     }
-    if (!SetNodeKey(reader, k, value, node))
-      reader.Report(value, k, UnknownKeyMessage(k, kNodeKeys));
+    const auto setter = NodeSetters().find(k);
+    if (setter != NodeSetters().end()) {
+      setter->second(reader, k, value, node);
+    } else {
+      reader.Report(value, k, UnknownKeyMessage(k, NodeSetters()));
+    }
   }
 }
 
@@ -228,16 +211,17 @@ GroupSpec ReadGroup(std::string name, const toml::table& table, std::vector<Prob
   TableReader reader(problems, "group " + group.name);
   for (const auto& [key, value] : table) {
     const std::string_view k = key.str();
-    if (k == "up")
+    if (k == "up") {
       reader.String(value, k, &group.up);
-    else if (k == "timeout")
+    } else if (k == "timeout") {
       reader.Int(value, k, &group.timeout_s);
-    else if (k == "wave")
+    } else if (k == "wave") {
       reader.Int(value, k, &group.wave);
-    else if (k == "commands")
+    } else if (k == "commands") {
       reader.Strings(value, k, &group.commands);
-    else
+    } else {
       reader.Report(value, k, UnknownKeyMessage(k, kGroupKeys));
+    }
   }
   return group;
 }

@@ -4,9 +4,14 @@
 # image holds, proves the round trip by verify and unpack, then deploys it
 # over real multicast to 4 receivers: in network namespaces it creates (as
 # root) or on loopback (otherwise), and prints each node's verified digest.
+# Then the same with an inventory: the probe checks nodes.toml (and shows
+# what a mistake looks like), every node gets its own identity over its
+# control connection, and the demo reads each node's answer files back out
+# of its disk (debugfs, ntfscat) and compares them with what was rendered.
 # Usage: scripts/demo.sh [WORK_DIR]    (default: ./out/demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH=$PATH:/usr/sbin:/sbin  # debugfs, mkntfs, sfdisk
 work=${1:-out/demo}
 mkdir -p "$work"
 
@@ -20,8 +25,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target fleetcast-server fleetcast-client
 server=build/fleetcast-server
 
-say "sample disk: 64 MiB, MBR partition table, ext4 with files"
-scripts/make-disk-image.sh "$work/sample.raw" 64
+say "sample disk: 80 MiB, MBR partition table, ext4 with files, an empty NTFS"
+scripts/make-disk-image.sh "$work/sample.raw" 64 --ntfs-mib 16
 sfdisk --dump "$work/sample.raw" | sed -n '/^label:/p;/start=/p'
 
 say "pack"
@@ -74,3 +79,137 @@ for i in 1 2 3 4; do
     { echo "demo: error: node$i.raw differs from sample.raw"; status=1; }
 done
 [[ $status -eq 0 ]] || { echo "demo: error: the deployment failed; logs in $work"; exit 1; }
+
+say "inventory: nodes.toml for the 4 demo nodes"
+rm -rf "$work/drivers" "$work/answers" "$work/sysfs"
+cp -r tests/data/drivers "$work/drivers"
+cat >"$work/nodes.toml" <<'EOF'
+[defaults]
+prefix = 24
+gateway = "10.79.0.1"
+dns = ["10.79.0.1"]
+admin_password_secret = "admin"
+
+[groups.db]
+up = "tcp:1433"
+commands = ["msdtc -install -a", "msdtc -resetlog"]
+
+[[nodes]]
+hostname = "lin01"
+mac = "52:54:00:79:00:11"
+ip = "10.79.0.111"
+flavour = "cloud-init"
+timezone = "Europe/London"
+commands = ["systemctl enable --now benchmark-agent"]
+
+[[nodes]]
+hostname = "lin02"
+mac = "52:54:00:79:00:12"
+ip = "10.79.0.112"
+flavour = "cloud-init"
+
+[[nodes]]
+hostname = "XP01"
+mac = "52:54:00:79:00:13"
+ip = "10.79.0.113"
+flavour = "sysprep-inf"
+group = "db"
+boot_order = 1
+drivers = "drivers"
+
+[[nodes]]
+hostname = "WEB01"
+mac = "52:54:00:79:00:14"
+ip = "10.79.0.114"
+flavour = "unattend-xml"
+commands = ["iisreset /restart"]
+EOF
+printf 'admin = "demo-Adm1n-pw"\n' >"$work/secrets.toml"
+chmod 600 "$work/secrets.toml"
+echo "2 cloud-init nodes, 1 sysprep-inf with a driver catalog (tests/data/drivers), 1 unattend-xml"
+
+say "probe a broken copy: one line per mistake, exit 1, nothing touched"
+sed -e 's/"10.79.0.112"/"10.79.0.111"/' -e 's/"WEB01"/"WEBSERVER-NUMBER-1"/' \
+  "$work/nodes.toml" >"$work/broken.toml"
+if "$server" probe --nodes "$work/broken.toml" --secrets "$work/secrets.toml"; then
+  echo "demo: error: the probe passed a broken inventory"
+  exit 1
+fi
+
+say "probe nodes.toml: every answer file rendered into $work/answers"
+"$server" probe --nodes "$work/nodes.toml" --secrets "$work/secrets.toml" \
+  --answers-out "$work/answers" --callback-host "$server_addr"
+for n in lin01 lin02; do
+  echo "  $n meta-data: $(tr '\n' ' ' <"$work/answers/$n/nocloud/meta-data")"
+done
+echo "  XP01 sysprep.inf: $(tr -d '\r' <"$work/answers/XP01/sysprep.inf" |
+  grep -E '^(ComputerName|NetCardAddress|IPAddress|Command0)=' | tr '\n' ' ')"
+echo "  WEB01 unattend.xml: $(grep -oE '<ComputerName>[^<]*</ComputerName>|>[0-9.]+/24<' \
+  "$work/answers/WEB01/unattend.xml" | tr '\n' ' ')"
+
+# XP01's machine is simulated: a sysfs tree with an LSI 1030 SCSI controller.
+dev="$work/sysfs/bus/pci/devices/0000:02:01.0"
+mkdir -p "$dev"
+for kv in vendor=0x1000 device=0x0030 subsystem_vendor=0x1000 subsystem_device=0x1040 \
+  class=0x010000 revision=0x08; do
+  echo "${kv#*=}" >"$dev/${kv%%=*}"
+done
+
+say "deploy with identities: serve --nodes probes first, then sends each node its own"
+rm -f "$work"/node*.raw
+in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
+  --max-wait 30 --rate 1g --port 7011 --nodes "$work/nodes.toml" \
+  --secrets "$work/secrets.toml" >"$work/serve-id.out" 2>"$work/serve-id.log" &
+serve_pid=$!
+macs=(52:54:00:79:00:11 52:54:00:79:00:12 52:54:00:79:00:13 52:54:00:79:00:14)
+pids=()
+for i in 1 2 3 4; do
+  in_node "$i" "$client" receive --server "$server_addr:7011" --target "$work/node$i.raw" \
+    --node-id "${macs[$((i - 1))]}" --sysfs "$work/sysfs" 2>"$work/node$i-id.log" &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+wait "$serve_pid" || status=1
+grep -E "identity .* sent" "$work/serve-id.log" | sed 's/^.*info: /  /'
+for i in 1 2 3 4; do
+  grep -E "disk verified|wrote|registered|no SYSTEM hive" "$work/node$i-id.log" |
+    sed 's/^.*info: /  /'
+done
+[[ $status -eq 0 ]] || { echo "demo: error: the deployment with identities failed; logs in $work"; exit 1; }
+
+say "read each node's identity back out of its disk and compare with what was rendered"
+same() { # same WHAT RENDERED ON_DISK
+  if cmp -s "$2" "$3"; then
+    echo "  $1: on the disk, byte-identical to the rendered file"
+  else
+    echo "demo: error: $1 on the disk differs from $2"
+    status=1
+  fi
+}
+for i in 1 2; do
+  n=lin0$i
+  for f in meta-data network-config user-data; do
+    debugfs -R "cat /var/lib/cloud/seed/nocloud/$f" "$work/node$i.raw?offset=1048576" \
+      >"$work/$n.$f" 2>/dev/null
+    same "$n /var/lib/cloud/seed/nocloud/$f" "$work/answers/$n/nocloud/$f" "$work/$n.$f"
+  done
+done
+for i in 3 4; do
+  dd if="$work/node$i.raw" of="$work/node$i.ntfs" bs=1M skip=64 status=none
+done
+ntfscat "$work/node3.ntfs" /Sysprep/sysprep.inf >"$work/XP01.sysprep.inf"
+rendered=$(stat -c %s "$work/answers/XP01/sysprep.inf")
+head -c "$rendered" "$work/XP01.sysprep.inf" >"$work/XP01.sysprep.head"
+same 'XP01 C:\Sysprep\sysprep.inf (as rendered)' "$work/answers/XP01/sysprep.inf" \
+  "$work/XP01.sysprep.head"
+echo '  XP01 C:\Sysprep\sysprep.inf then lists the driver of the controller this machine has:'
+tail -c +$((rendered + 1)) "$work/XP01.sysprep.inf" | tr -d '\r' | sed 's/^/    /'
+echo "  XP01 C:\\Sysprep\\Drivers holds: $(ntfsls "$work/node3.ntfs" -p /Sysprep/Drivers |
+  grep -v '^\.' | tr '\n' ' ')(the catalog's VIA driver matched no device: not copied)"
+ntfscat "$work/node4.ntfs" /Windows/Panther/unattend.xml >"$work/WEB01.unattend.xml"
+same 'WEB01 C:\Windows\Panther\unattend.xml' "$work/answers/WEB01/unattend.xml" \
+  "$work/WEB01.unattend.xml"
+rm -f "$work"/node*.ntfs
+[[ $status -eq 0 ]] || { echo "demo: error: an identity did not land; logs in $work"; exit 1; }
+echo "demo: every node verified its disk, then wrote its own identity into it"

@@ -4,22 +4,28 @@
 # an ext4 file system written straight into it by `mke2fs -d`, holding a tree
 # shaped like a small OS install. About 60% of the disk is file data; the
 # files compress about 1.5:1 and the whole disk about 2.5:1 with zstd -3.
-# The same SIZE_MIB and seed give a byte-identical image.
-# Usage: scripts/make-disk-image.sh OUT SIZE_MIB [--seed N]
+# The same SIZE_MIB and seed give a byte-identical image. --ntfs-mib N adds
+# an empty NTFS partition of N MiB after it (mkntfs; its serial is random, so
+# such an image is not repeatable byte for byte): a disk with both a Linux
+# and a Windows volume, for identity injection.
+# Usage: scripts/make-disk-image.sh OUT SIZE_MIB [--seed N] [--ntfs-mib N]
 set -euo pipefail
 
-usage() { echo "usage: $0 OUT SIZE_MIB [--seed N]" >&2; exit 2; }
+usage() { echo "usage: $0 OUT SIZE_MIB [--seed N] [--ntfs-mib N]" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
-out=$1 size_mib=$2 seed=1
+out=$1 size_mib=$2 seed=1 ntfs_mib=0
 shift 2
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seed) [[ $# -ge 2 ]] || usage; seed=$2; shift 2 ;;
+    --ntfs-mib) [[ $# -ge 2 ]] || usage; ntfs_mib=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 [[ $size_mib =~ ^[0-9]+$ && $size_mib -ge 16 ]] || { echo "$0: SIZE_MIB must be >= 16" >&2; exit 2; }
 [[ $seed =~ ^[0-9]+$ ]] || { echo "$0: --seed must be a number" >&2; exit 2; }
+[[ $ntfs_mib =~ ^[0-9]+$ && ( $ntfs_mib -eq 0 || $ntfs_mib -ge 8 ) ]] ||
+  { echo "$0: --ntfs-mib must be 0 or >= 8" >&2; exit 2; }
 PATH=$PATH:/usr/sbin:/sbin  # mke2fs, sfdisk, debugfs, e2fsck live here
 
 tmp=$(mktemp -d)
@@ -126,9 +132,11 @@ EOF
 
 # 2. The disk: sparse file, MBR with a fixed disk id, one partition at 1 MiB.
 rm -f "$out"
-truncate -s "${size_mib}M" "$out"
-printf 'label: dos\nlabel-id: 0x%08x\nstart=2048, type=83\n' "$id" |
-  sfdisk --quiet --no-reread --no-tell-kernel "$out"
+truncate -s "$((size_mib + ntfs_mib))M" "$out"
+{
+  printf 'label: dos\nlabel-id: 0x%08x\nstart=2048, size=%d, type=83\n' "$id" $(((size_mib - 1) * 2048))
+  [[ $ntfs_mib -eq 0 ]] || printf 'start=%d, type=7\n' $((size_mib * 2048))
+} | sfdisk --quiet --no-reread --no-tell-kernel "$out"
 
 # 3. ext4 in the partition. 4 KiB blocks and the usual inode ratio even when
 # small (mke2fs would pick 1 KiB blocks below 512 MiB); nodiscard so mke2fs
@@ -147,10 +155,20 @@ if grep -v '^debugfs ' "$tmp/debugfs.err" >&2; then exit 1; fi
 
 e2fsck -fn "$fs" >"$tmp/fsck.log" 2>&1 || { cat "$tmp/fsck.log" >&2; exit 1; }
 
+# 3b. NTFS in the second partition, made in its own file and copied in place.
+if [[ $ntfs_mib -gt 0 ]]; then
+  truncate -s "${ntfs_mib}M" "$tmp/ntfs.part"
+  mkntfs -q -Q -F -L WINDOWS -s 512 -p $((size_mib * 2048)) -H 255 -S 63 "$tmp/ntfs.part" \
+    >"$tmp/mkntfs.log" 2>&1 || { cat "$tmp/mkntfs.log" >&2; exit 1; }
+  dd if="$tmp/ntfs.part" of="$out" bs=1M seek="$size_mib" conv=notrunc,sparse status=none
+fi
+
 # 4. Summary from the superblock.
 read -r blocks free_blocks files < <(dumpe2fs -h "$fs" 2>/dev/null | awk -F: '
   /^Block count/ {b=$2} /^Free blocks/ {f=$2} /^Inode count/ {i=$2} /^Free inodes/ {fi=$2}
   END {print b+0, f+0, i-fi}')
 data_mib=$(du -s --apparent-size -m "$tree" | cut -f1)
-echo "$out: ${size_mib} MiB, MBR + ext4 at 1 MiB, seed $seed, $files inodes," \
+ntfs_note=""
+[[ $ntfs_mib -eq 0 ]] || ntfs_note=", NTFS of $ntfs_mib MiB at $size_mib MiB"
+echo "$out: $((size_mib + ntfs_mib)) MiB, MBR + ext4 at 1 MiB$ntfs_note, seed $seed, $files inodes," \
   "${data_mib} MiB of files, $((100 * (blocks - free_blocks) / blocks))% of the fs used, e2fsck clean"

@@ -88,7 +88,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     timer_.cancel();
     Deliver(*session_);
     if (identity) {
-      spdlog::info("{}: identity {} ({} files) sent", node_, identity->hostname,
+      spdlog::info("{}: identity {} sent ({} answer files)", node_, identity->hostname,
                    identity->files.size());
       Deliver(*identity);
     }
