@@ -109,11 +109,12 @@ Status RunProbe(const ProbeOptions& options) {
       if (Status s = WriteAnswers(options.answers_out, *identity); !s.ok()) return s;
     }
   }
+  const size_t groups = loaded->inventory.groups.size();
+  const std::string into = options.answers_out.empty() ? "" : " into " + options.answers_out;
   std::printf(
-      "probe: %zu nodes, %zu groups: all well; %zu answer files rendered%s; no disk was "
-      "touched\n",
-      loaded->inventory.nodes.size(), loaded->inventory.groups.size(), files,
-      options.answers_out.empty() ? "" : (" into " + options.answers_out).c_str());
+      "probe: %zu nodes, %zu group%s: all well; %zu answer files rendered%s; no disk "
+      "was touched\n",
+      loaded->inventory.nodes.size(), groups, groups == 1 ? "" : "s", files, into.c_str());
   return Status::OK();
 }
 
