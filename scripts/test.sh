@@ -40,7 +40,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 step "fuzz the image-format parser for ${fuzz_seconds}s"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFLEETCAST_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_image_format
+cmake --build build-fuzz -j "$jobs" --target fuzz_image_format fuzz_answer_inputs
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 # Seeds: real images packed by the real server, so the fuzzer starts deep.
@@ -56,5 +56,26 @@ build-fuzz/fuzz_image_format -max_total_time="$fuzz_seconds" -max_len=65536 \
   -artifact_prefix=build-fuzz/ "$corpus" 2>build-fuzz/fuzz.log ||
   { tail -40 build-fuzz/fuzz.log; echo "test.sh: error: the fuzzer found a crash (build-fuzz/)"; exit 1; }
 tail -1 build-fuzz/fuzz.log
+
+step "fuzz the INF, nodes.toml and partition-table parsers for ${fuzz_seconds}s"
+answers=build-fuzz/answers-corpus
+rm -rf "$answers" && mkdir -p "$answers"
+# Seeds: the test catalog's INFs, the documented nodes.toml, a real MBR and GPT.
+for inf in tests/data/drivers/*/*.inf; do
+  { printf '\x00'; cat "$inf"; } >"$answers/$(basename "$inf")"
+done
+{ printf '\x01'; cat docs/nodes.example.toml; } >"$answers/nodes.toml"
+for label in dos gpt; do
+  truncate -s 0 "$answers/$label.disk" && truncate -s 4M "$answers/$label.disk"
+  printf 'label: %s\nstart=2048, size=1024\nstart=4096, size=100\n' "$label" |
+    sfdisk --quiet --no-reread --no-tell-kernel "$answers/$label.disk"
+  { printf '\x02'; head -c 40960 "$answers/$label.disk"; } >"$answers/$label.seed"
+  rm "$answers/$label.disk"
+done
+build-fuzz/fuzz_answer_inputs -max_total_time="$fuzz_seconds" -max_len=65536 \
+  -artifact_prefix=build-fuzz/ "$answers" 2>build-fuzz/fuzz-answers.log ||
+  { tail -40 build-fuzz/fuzz-answers.log
+    echo "test.sh: error: the fuzzer found a crash (build-fuzz/)"; exit 1; }
+tail -1 build-fuzz/fuzz-answers.log
 
 step "all checks passed"
