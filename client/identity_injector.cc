@@ -81,17 +81,19 @@ Status RegisterDrivers(NtfsVolume& volume, const control::Identity& answers,
   Result<std::unique_ptr<SystemHive>> hive = SystemHive::OpenBytes(*hive_bytes, true, kSystemHive);
   if (!hive.ok()) return hive.status();
   for (const DriverRegistration& d : plan.drivers) {
-    const SystemHive::CriticalDevice device{d.hardware_id, d.class_guid, d.service, d.image_path,
-                                            d.group,       d.start,      d.type,    d.error_control};
+    const SystemHive::CriticalDevice device{d.hardware_id, d.class_guid,   d.service,
+                                            d.image_path,  d.group,        d.start,
+                                            d.type,        d.error_control};
     if (Status s = (*hive)->RegisterCriticalDevice(device); !s.ok()) return s;
     const auto binary = std::find_if(answers.files.begin(), answers.files.end(),
                                      [&](const auto& f) { return f.path == d.binary_path; });
     if (binary != answers.files.end()) {
-      const std::string to = "/Windows/System32/drivers/" + fs::path(d.binary_path).filename().string();
+      const std::string to =
+          "/Windows/System32/drivers/" + fs::path(d.binary_path).filename().string();
       if (Status s = volume.WriteFile(to, binary->data); !s.ok()) return s;
     }
-    report->lines.push_back("registered " + d.hardware_id + " -> service " + d.service +
-                            " (" + d.image_path + ") in the SYSTEM hive");
+    report->lines.push_back("registered " + d.hardware_id + " -> service " + d.service + " (" +
+                            d.image_path + ") in the SYSTEM hive");
   }
   Result<Bytes> committed = (*hive)->CommitToBytes();
   if (!committed.ok()) return committed.status();
@@ -196,8 +198,9 @@ Status RunInject(const std::string& target, const std::string& answers_dir,
 Result<control::Identity> LoadAnswerDir(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Status::NotFound(dir + ": not a folder of answer files; give the node's folder from "
-                                  "fleetcast-server probe --answers-out");
+    return Status::NotFound(dir +
+                            ": not a folder of answer files; give the node's folder from "
+                            "fleetcast-server probe --answers-out");
   }
   control::Identity answers;
   answers.hostname = fs::path(dir).lexically_normal().filename().string();

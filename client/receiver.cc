@@ -426,8 +426,7 @@ class Receiver {
   // The identity goes in after the copy is proven, before the server hears "done".
   Status Inject() {
     if (!identity_) return Status::OK();
-    Result<InjectReport> report =
-        InjectIdentity(options_.target, *identity_, options_.sysfs_root);
+    Result<InjectReport> report = InjectIdentity(options_.target, *identity_, options_.sysfs_root);
     if (!report.ok()) {
       (void)conn_.Send(control::Error{"identity: " + report.status().message()});
       return report.status().Prefixed("identity of " + identity_->hostname);

@@ -169,7 +169,8 @@ Status CheckNotAClone(const PackOptions& options) {
   }
   return Status::InvalidArgument(
       (*mark)->where + ": its Windows is already a clone (SYSTEM\\Setup\\CloneTag = \"" +
-      (*mark)->tag + "\"); resealing a clone corrupts its settings; pack the master it was "
+      (*mark)->tag +
+      "\"); resealing a clone corrupts its settings; pack the master it was "
       "cloned from, or pass --force");
 }
 
