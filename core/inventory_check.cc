@@ -263,4 +263,25 @@ std::vector<Problem> CheckInventory(const Inventory& inventory, const CheckEnvir
   return out;
 }
 
+std::vector<Problem> CheckImageVolumes(const Inventory& inventory,
+                                       const std::vector<FsKind>& volumes,
+                                       const std::string& image) {
+  std::string holds;
+  for (const FsKind kind : volumes)
+    holds += (holds.empty() ? "" : ", ") + std::string(FsKindName(kind));
+  if (holds.empty()) holds = "no partition with a filesystem fleetcast knows";
+  std::vector<Problem> out;
+  for (const NodeSpec& node : inventory.nodes) {
+    const FsKind needed = IsWindows(node) ? FsKind::kNtfs : FsKind::kExt;
+    if (std::find(volumes.begin(), volumes.end(), needed) != volumes.end()) continue;
+    std::string message(FlavourName(node.flavour));
+    message += " writes into ";
+    message += FsKindName(needed);
+    message.append(", but ").append(image).append(" holds ").append(holds);
+    message += "; give this node an image of its own system";
+    out.push_back({node.source_line, "node " + node.hostname, "flavour", std::move(message)});
+  }
+  return out;
+}
+
 }  // namespace fleetcast

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/inventory.h"
+#include "core/partition_table.h"
 
 namespace fleetcast {
 
@@ -23,6 +24,12 @@ struct CheckEnvironment {
 
 /// Every problem in the inventory, in file order; empty when all is well.
 std::vector<Problem> CheckInventory(const Inventory& inventory, const CheckEnvironment& env);
+
+/// Nodes whose flavour finds nowhere to land in an image whose partitions
+/// hold `volumes`: Windows flavours need NTFS, cloud-init an ext filesystem.
+std::vector<Problem> CheckImageVolumes(const Inventory& inventory,
+                                       const std::vector<FsKind>& volumes,
+                                       const std::string& image);
 
 }  // namespace fleetcast
 

@@ -3,14 +3,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "core/answer_set.h"
+#include "core/inventory_check.h"
 #include "server/identity_builder.h"
 #include "server/image_reader.h"
+#include "server/image_volumes.h"
 
 namespace fleetcast {
 
@@ -82,6 +85,15 @@ Result<LoadedInventory> ProbeInventory(const ProbeOptions& options) {
   if (!options.image.empty()) {
     Result<ImageReader> image = ImageReader::Open(options.image);
     if (!image.ok()) return image.status();
+    Result<std::vector<ImageVolume>> volumes = ImageVolumes(*image);
+    if (!volumes.ok()) return volumes.status();
+    std::vector<FsKind> kinds;
+    for (const ImageVolume& v : *volumes) kinds.push_back(v.kind);
+    for (Problem& p : CheckImageVolumes(loaded->inventory, kinds, options.image)) {
+      loaded->problems.push_back(std::move(p));
+    }
+    std::stable_sort(loaded->problems.begin(), loaded->problems.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
   }
   for (const Problem& p : loaded->problems)
     std::fprintf(stderr, "%s\n", p.ToString(options.nodes).c_str());

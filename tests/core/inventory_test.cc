@@ -340,6 +340,36 @@ setup_commands = ["x"]
             "(cmdlines.txt); use commands\n");
 }
 
+TEST(InventoryTest, ImageMustHoldEachFlavoursFilesystem) {
+  auto parsed = ParseInventory(R"(
+[[nodes]]
+hostname = "W1"
+flavour = "unattend-xml"
+mac = "52:54:00:00:00:01"
+ip = "10.0.0.5"
+[[nodes]]
+hostname = "l1"
+flavour = "cloud-init"
+mac = "52:54:00:00:00:02"
+ip = "10.0.0.6"
+)",
+                               "nodes.toml");
+  ASSERT_TRUE(parsed.ok());
+  const Inventory& inv = parsed->inventory;
+  EXPECT_TRUE(CheckImageVolumes(inv, {FsKind::kExt, FsKind::kNtfs}, "lab.fcimg").empty());
+  std::vector<std::string> lines;
+  for (const Problem& p : CheckImageVolumes(inv, {FsKind::kExt, FsKind::kUnknown}, "lab.fcimg")) {
+    lines.push_back(p.ToString("nodes.toml"));
+  }
+  EXPECT_EQ(lines, std::vector<std::string>{
+                       "nodes.toml:2: node W1: flavour: unattend-xml writes into NTFS, but "
+                       "lab.fcimg holds ext2/3/4, unknown; give this node an image of its own "
+                       "system"});
+  EXPECT_EQ(CheckImageVolumes(inv, {}, "x.fcimg")[1].message,
+            "cloud-init writes into ext2/3/4, but x.fcimg holds no partition with a filesystem "
+            "fleetcast knows; give this node an image of its own system");
+}
+
 TEST(InventoryTest, Ipv4AndMacHelpers) {
   EXPECT_EQ(ParseIpv4("10.0.0.1"), 0x0a000001u);
   EXPECT_FALSE(ParseIpv4("10.0.0"));

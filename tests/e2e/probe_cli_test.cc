@@ -147,5 +147,33 @@ TEST_F(ProbeCliTest, ServeRefusesToStartOnAProblem) {
   EXPECT_EQ(r.err.find("serving"), std::string::npos) << r.err;
 }
 
+TEST_F(ProbeCliTest, ImageWithoutTheFlavoursFilesystemIsAProblem) {
+  // A disk with an ext4 partition only: the example's Windows nodes have
+  // nowhere to land, its cloud-init node does.
+  ASSERT_EQ(testing::RunProgram({"truncate", "-s", "16M", dir_ / "linux.raw"}).exit_code, 0);
+  ASSERT_EQ(testing::RunProgram({"sh", "-c",
+                                 "printf 'label: dos\\nstart=2048, type=83\\n' | "
+                                 "/usr/sbin/sfdisk -q " +
+                                     dir_ / "linux.raw"})
+                .exit_code,
+            0);
+  ASSERT_EQ(testing::RunProgram({"/usr/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-E",
+                                 "offset=1048576", dir_ / "linux.raw", "15M"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Server({"pack", dir_ / "linux.raw", dir_ / "linux.fcimg"}).exit_code, 0);
+  const ProgramResult r =
+      Server({"probe", "--nodes", nodes_, "--secrets", secrets_, "--image", dir_ / "linux.fcimg"});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string tail = ", but " + dir_ / "linux.fcimg" +
+                           " holds ext2/3/4; give this node an image of its own system\n";
+  EXPECT_EQ(r.err, nodes_ + ":32: node SQL01: flavour: sysprep-inf writes into NTFS" + tail +
+                       nodes_ + ":41: node SQL02: flavour: sysprep-inf writes into NTFS" + tail +
+                       nodes_ + ":49: node WEB01: flavour: unattend-xml writes into NTFS" + tail +
+                       "fleetcast-server: error: " + nodes_ +
+                       ": 3 problems (above); fix nodes.toml and probe again; no disk was "
+                       "touched\n");
+}
+
 }  // namespace
 }  // namespace fleetcast
