@@ -138,7 +138,7 @@ fi
 
 say "probe nodes.toml: every answer file rendered into $work/answers"
 "$server" probe --nodes "$work/nodes.toml" --secrets "$work/secrets.toml" \
-  --answers-out "$work/answers" --callback-host "$server_addr"
+  --image "$work/sample.fcimg" --answers-out "$work/answers" --callback-host "$server_addr"
 for n in lin01 lin02; do
   echo "  $n meta-data: $(tr '\n' ' ' <"$work/answers/$n/nocloud/meta-data")"
 done
