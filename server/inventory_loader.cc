@@ -6,8 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/inf_parser.h"
 #include "core/inventory_check.h"
 #include "core/inventory_parser.h"
+#include "core/mass_storage.h"
 
 namespace fleetcast {
 
@@ -23,17 +25,40 @@ Result<std::string> ReadText(const std::string& path) {
   return buffer.str();
 }
 
+// An INF the client could not read would fail that node after its disk was
+// written: every INF is parsed here, the way the client will.
+std::optional<std::string> InfProblem(const std::string& shown, const fs::path& inf,
+                                      const fs::path& root, size_t* models) {
+  Result<std::string> text = ReadText(inf.string());
+  const std::string name = "'" + shown + "/" + fs::relative(inf, root).generic_string() + "'";
+  if (!text.ok()) return name + ": cannot read it";
+  Result<InfFile> parsed = ParseInf(*text);
+  if (!parsed.ok()) return name + ": " + parsed.status().message();
+  Result<std::vector<DriverModel>> found =
+      ModelsOfInf(*parsed, fs::relative(inf, root).generic_string());
+  if (!found.ok()) return name + ": " + found.status().message();
+  *models += found->size();
+  return std::nullopt;
+}
+
 std::optional<std::string> CatalogProblem(const std::string& shown, const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return "'" + shown + "' does not exist (" + path.string() + ")";
   if (!fs::is_directory(path, ec)) return "'" + shown + "' is not a directory of drivers";
+  size_t infs = 0, models = 0;
   for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
-    std::string ext = entry.path().extension().string();
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (entry.is_regular_file() && ext == ".inf") return std::nullopt;
+    if (!entry.is_regular_file() || LowerAscii(entry.path().extension().string()) != ".inf") {
+      continue;
+    }
+    ++infs;
+    if (auto problem = InfProblem(shown, entry.path(), path, &models)) return problem;
   }
   if (ec) return "'" + shown + "': " + ec.message();
-  return "'" + shown + "' holds no .inf file; a catalog is folders of drivers with their INFs";
+  if (infs == 0) {
+    return "'" + shown + "' holds no .inf file; a catalog is folders of drivers with their INFs";
+  }
+  if (models == 0) return "'" + shown + "': no INF there lists a device (PCI hardware ID)";
+  return std::nullopt;
 }
 
 }  // namespace

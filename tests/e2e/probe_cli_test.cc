@@ -122,6 +122,16 @@ drivers = "drivers/missing"
                 n + ": 4 problems (above); fix nodes.toml and probe again; no disk was touched\n");
 }
 
+TEST_F(ProbeCliTest, AnInfTheClientCouldNotReadIsAProblem) {
+  std::ofstream(dir_ / "drivers/storage/lsi/broken.inf") << "[Version\r\nClass=SCSIAdapter\r\n";
+  const ProgramResult r = Server({"probe", "--nodes", nodes_, "--secrets", secrets_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(":32: node SQL01: drivers: 'drivers/storage/lsi/broken.inf': line 1: "
+                       "section header '[Version' has no closing ']'; add the ']'\n"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(ProbeCliTest, MissingSecretNamesTheVariable) {
   const ProgramResult r = Server({"probe", "--nodes", nodes_});
   EXPECT_EQ(r.exit_code, 1);
