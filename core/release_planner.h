@@ -18,7 +18,8 @@
 //   may be running), holds the group until the operator acts.
 // - A group the operator holds releases nothing; a node the operator
 //   released by hand counts as released: it is never returned, and the next
-//   wave waits for it to be up.
+//   wave waits for it to be up (with no timeout until its machine records
+//   the release, since the planner cannot know when it happened).
 // - A node outside any group is released when it is ready, or, with
 //   release_standalone_together, once every such node is ready or beyond.
 //
