@@ -184,6 +184,14 @@ void Deployment::ReleaseAll(const std::string& action) {
   }
 }
 
+bool Deployment::SendTo(const std::string& node, const control::Message& m) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = clients_.find(node);
+  if (it == clients_.end() || !it->second.view.connected || !it->second.sender) return false;
+  it->second.sender(m);
+  return true;
+}
+
 void Deployment::Wake() { cv_.notify_all(); }
 
 std::vector<Deployment::ClientView> Deployment::Clients() const {

@@ -73,6 +73,8 @@ class Deployment {
   std::string PassSummary(uint32_t pass, uint64_t pass_datagrams) const;
   /// Sends a release to every connected client.
   void ReleaseAll(const std::string& action);
+  /// Sends m to one client; false if it is not connected.
+  bool SendTo(const std::string& node, const control::Message& m);
   void Wake();
 
   std::vector<ClientView> Clients() const;

@@ -61,7 +61,9 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--port", serve.port, "TCP control and UDP data port")
       ->capture_default_str();
   serve_cmd->add_option("--rate", rate, "wire rate: 1g, 500m, unlimited")->capture_default_str();
-  serve_cmd->add_option("--min-clients", serve.min_clients, "start when this many joined")
+  serve_cmd
+      ->add_option("--min-clients", serve.min_clients,
+                   "start when this many joined (default: every inventory node, or 1)")
       ->capture_default_str();
   serve_cmd->add_option("--max-wait", max_wait, "or start this many seconds after the first")
       ->capture_default_str();
@@ -78,6 +80,10 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--secrets", serve.secrets, "secrets file (mode 0600) for nodes.toml");
   serve_cmd->add_option("--http-port", serve.http_port, "port nodes call back to when up")
       ->capture_default_str();
+  serve_cmd->add_option("--state", serve.state, "state file (default: nodes.toml's, as .state)");
+  serve_cmd->add_flag("--fresh-state", serve.fresh_state, "forget a previous run's state");
+  serve_cmd->add_flag("--standalone-together", serve.standalone_together,
+                      "release nodes outside groups together, once all are ready");
 
   fleetcast::ProbeOptions probe;
   CLI::App* probe_cmd =

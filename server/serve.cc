@@ -3,11 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "core/answer_set.h"
+#include "core/digest.h"
 #include "core/fec_layout.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
@@ -17,6 +25,7 @@
 #include "server/deployment.h"
 #include "server/identity_builder.h"
 #include "server/image_reader.h"
+#include "server/orchestrator.h"
 #include "server/probe.h"
 #include "server/stream_sender.h"
 
@@ -84,23 +93,33 @@ namespace {
 // found by MAC, or by hostname for clients started with --node NAME.
 using Identities = std::map<std::string, control::Identity>;
 
-Result<Identities> BuildIdentities(const ServeOptions& options, const std::string& address) {
+// Each node's call back carries its own token, so no node can report
+// another up.
+Result<Identities> BuildIdentities(const LoadedInventory& loaded, const ServeOptions& options,
+                                   const std::string& address, const Orchestrator& orchestrator) {
   Identities out;
-  if (options.nodes.empty()) return out;
-  ProbeOptions probe;
-  probe.nodes = options.nodes;
-  probe.secrets = options.secrets;
-  Result<LoadedInventory> loaded = ProbeInventory(probe);
-  if (!loaded.ok()) return loaded.status();
-  for (const NodeSpec& node : loaded->inventory.nodes) {
-    Result<control::Identity> identity =
-        BuildIdentity(*loaded, node, CallbackUrl(address, options.http_port, node.mac));
+  for (const NodeSpec& node : loaded.inventory.nodes) {
+    const std::string url = CallbackUrl(address, options.http_port, node.mac) +
+                            "?token=" + orchestrator.NodeToken(node);
+    Result<control::Identity> identity = BuildIdentity(loaded, node, url);
     if (!identity.ok()) return identity.status().Prefixed("node " + node.hostname);
     out[node.mac] = *identity;
     out[LowerAscii(node.hostname)] = std::move(*identity);
   }
-  spdlog::info("{}: {} nodes probed, all well", options.nodes, loaded->inventory.nodes.size());
   return out;
+}
+
+// The state file sits beside the inventory: nodes.toml -> nodes.state.
+std::string StatePath(const ServeOptions& options) {
+  if (!options.state.empty()) return options.state;
+  std::filesystem::path path(options.nodes);
+  return path.replace_extension(".state").string();
+}
+
+std::string FileDigest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const Bytes bytes{std::istreambuf_iterator<char>(in), {}};
+  return Xxh3_128(bytes).ToHex();
 }
 
 IdentityLookup LookupIn(const Identities* identities, const std::string& nodes_path) {
@@ -116,6 +135,117 @@ IdentityLookup LookupIn(const Identities* identities, const std::string& nodes_p
   };
 }
 
+// The inventory side of serve: the probed nodes, their orchestrator, and the
+// identities they are given.
+struct InventoryRun {
+  std::unique_ptr<LoadedInventory> loaded;  // on the heap: the orchestrator points into it
+  std::unique_ptr<Orchestrator> orchestrator;
+  Identities identities;
+};
+
+Result<InventoryRun> StartInventory(const ServeOptions& options, const ImageReader& image,
+                                    Deployment* deployment, const std::string& address) {
+  InventoryRun run;
+  if (options.nodes.empty()) return run;
+  ProbeOptions probe;
+  probe.nodes = options.nodes;
+  probe.secrets = options.secrets;
+  probe.image = options.image;
+  Result<LoadedInventory> loaded = ProbeInventory(probe);
+  if (!loaded.ok()) return loaded.status();
+  run.loaded = std::make_unique<LoadedInventory>(std::move(*loaded));
+  OrchestratorOptions o;
+  o.state_path = StatePath(options);
+  o.fresh_state = options.fresh_state;
+  o.on_release = options.on_release;
+  o.standalone_together = options.standalone_together;
+  o.image_digest = image.manifest().image_digest.ToHex();
+  o.inventory_digest = FileDigest(options.nodes);
+  o.image_bytes = image.table().raw_size();
+  o.stored_chunks = image.table().stored_count();
+  Result<std::unique_ptr<Orchestrator>> orchestrator =
+      Orchestrator::Create(run.loaded.get(), deployment, o);
+  if (!orchestrator.ok()) return orchestrator.status();
+  run.orchestrator = std::move(*orchestrator);
+  Result<Identities> identities = BuildIdentities(*run.loaded, options, address, *run.orchestrator);
+  if (!identities.ok()) return identities.status();
+  run.identities = std::move(*identities);
+  spdlog::info("{}: {} nodes probed, all well; state in {}", options.nodes,
+               run.loaded->inventory.nodes.size(), o.state_path);
+  return run;
+}
+
+// Ticks the orchestrator a few times a second until stopped.
+class Ticker {
+ public:
+  explicit Ticker(Orchestrator* orchestrator) : orchestrator_(orchestrator) {
+    if (orchestrator_ != nullptr) thread_ = std::thread([this] { Run(); });
+  }
+  ~Ticker() { Stop(); }
+  Ticker(const Ticker&) = delete;
+  Ticker& operator=(const Ticker&) = delete;
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  /// Waits at most `timeout` or until stopped.
+  void Wait(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [this] { return stopped_; });
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopped_) {
+      lock.unlock();
+      orchestrator_->Tick();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopped_; });
+    }
+  }
+
+  Orchestrator* orchestrator_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+// After the copy: with an inventory, until nothing more happens without an
+// operator (or Ctrl-C); without one, every client is released at once.
+void FinishReleases(const ServeOptions& options, Deployment& deployment, Orchestrator* orchestrator,
+                    Ticker& ticker, const std::atomic<bool>& stop) {
+  if (orchestrator == nullptr) {
+    deployment.ReleaseAll(options.on_release);
+  } else {
+    while (!stop && !orchestrator->Settled()) ticker.Wait(std::chrono::milliseconds(250));
+  }
+  // Let the releases go out and the clients hang up, boundedly.
+  for (int i = 0; i < 20; ++i) {
+    bool any_connected = false;
+    for (const auto& c : deployment.Clients()) any_connected = any_connected || c.connected;
+    if (!any_connected) break;
+    deployment.WaitForChange(std::chrono::milliseconds(100));
+  }
+}
+
+Status WriteReport(const ServeOptions& options, const Orchestrator& orchestrator) {
+  std::printf("%s", orchestrator.ReportText().c_str());
+  std::filesystem::path path(StatePath(options));
+  path.replace_extension(".report.json");
+  std::ofstream out(path);
+  out << orchestrator.ReportJson().dump(2) << "\n";
+  if (!out) return Status::IOError(path.string() + ": cannot write the report");
+  std::printf("report: %s\n", path.c_str());
+  return Status::OK();
+}
+
 }  // namespace
 
 Status RunServe(const ServeOptions& options) {
@@ -125,8 +255,6 @@ Status RunServe(const ServeOptions& options) {
   if (!image.ok()) return image.status();
   Result<in_addr> address = InterfaceAddress(options.interface);
   if (!address.ok()) return address.status();
-  Result<Identities> identities = BuildIdentities(options, AddressText(*address));
-  if (!identities.ok()) return identities.status();
   Result<MulticastSender> socket =
       MulticastSender::Open(*address, group, options.port, options.ttl);
   if (!socket.ok()) return socket.status();
@@ -142,13 +270,20 @@ Status RunServe(const ServeOptions& options) {
   session.manifest = std::move(manifest);
 
   Deployment deployment(image->manifest(), session.shard_size, session.max_data_shards);
+  Result<InventoryRun> inventory =
+      StartInventory(options, *image, &deployment, AddressText(*address));
+  if (!inventory.ok()) return inventory.status();
+  Orchestrator* orchestrator = inventory->orchestrator.get();
+  size_t min_clients = options.min_clients;
+  if (min_clients == 0)
+    min_clients = inventory->loaded ? inventory->loaded->inventory.nodes.size() : 1;
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;
   try {
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
                                            options.port);
     server = std::make_unique<ControlServer>(io, endpoint, &deployment, session,
-                                             LookupIn(&*identities, options.nodes));
+                                             LookupIn(&inventory->identities, options.nodes));
   } catch (const boost::system::system_error& e) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
@@ -164,29 +299,27 @@ Status RunServe(const ServeOptions& options) {
   std::thread io_thread([&io] { io.run(); });
   spdlog::info("serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
                options.image, options.interface, AddressText(*address), options.group, options.port,
-               session.session, options.min_clients);
+               session.session, min_clients);
 
-  StreamOptions stream{session.session, options.rate_bits, options.min_clients, options.max_wait};
+  Ticker ticker(orchestrator);
+  StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
   StreamSender sender(*image, &deployment, &*socket, stream);
   Status s = sender.Run(&stop);
   // From the first datagram to the last node's verified digest.
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sender.started()).count();
   const bool finished = deployment.Finished();
-  if (finished) deployment.ReleaseAll(options.on_release);
-  // Let the releases go out and the clients hang up, boundedly.
-  for (int i = 0; i < 20 && finished; ++i) {
-    bool any_connected = false;
-    for (const auto& c : deployment.Clients()) any_connected = any_connected || c.connected;
-    if (!any_connected) break;
-    deployment.WaitForChange(std::chrono::milliseconds(100));
-  }
+  if (finished) FinishReleases(options, deployment, orchestrator, ticker, stop);
+  ticker.Stop();
   asio::post(io, [&] {
     server->Stop();
     signals.cancel();
   });
   io.stop();
   io_thread.join();
+  if (orchestrator != nullptr) {
+    if (Status r = WriteReport(options, *orchestrator); !r.ok()) return r;
+  }
   if (!s.ok()) return s;
   if (!finished) return Status::Interrupted("serve interrupted before every node was done");
   spdlog::info("sent {} datagrams, {} payload bytes", sender.datagrams_sent(), sender.bytes_sent());

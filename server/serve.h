@@ -17,15 +17,18 @@ struct ServeOptions {
   std::string group = "239.77.0.1";
   uint16_t port = 7010;                // TCP control and UDP data
   uint64_t rate_bits = 1'000'000'000;  // 0 = unlimited
-  size_t min_clients = 1;
+  size_t min_clients = 0;              // 0: every inventory node, or 1 without one
   std::chrono::seconds max_wait{60};
   uint32_t mtu = 1500;
   uint32_t max_data_shards = 182;  // 1 MiB chunks: 4 blocks of 181-182 at MTU 1500
   int ttl = 1;
   std::string on_release = "exit";
-  std::string nodes;          // nodes.toml: probe first, then give each node its identity
-  std::string secrets;        // secrets file for nodes.toml ("" for the environment only)
-  uint16_t http_port = 8080;  // where nodes call back when they are up
+  std::string nodes;                 // nodes.toml: probe first, then give each node its identity
+  std::string secrets;               // secrets file for nodes.toml ("" for the environment only)
+  uint16_t http_port = 8080;         // where nodes call back when they are up
+  std::string state;                 // SQLite state file ("" : beside nodes.toml, .state)
+  bool fresh_state = false;          // forget a previous run's state
+  bool standalone_together = false;  // release nodes outside groups all at once
 };
 
 Status RunServe(const ServeOptions& options);

@@ -32,18 +32,13 @@ gateway = "10.20.0.1"
 dns = ["10.20.0.2"]
 admin_password_secret = "admin"
 
-[groups.sql]
-up = "tcp:1433"
-commands = ["msdtc -install -a", "msdtc -resetlog"]
-
 [[nodes]]
 hostname = "SQL01"
 mac = "52:54:00:20:00:11"
 ip = "10.20.0.11"
 flavour = "sysprep-inf"
-group = "sql"
-boot_order = 1
 drivers = "drivers"
+commands = ["msdtc -install -a", "msdtc -resetlog"]
 
 [[nodes]]
 hostname = "WEB01"
