@@ -406,6 +406,18 @@ class Receiver {
   }
 
   Status SendDone() {
+    // Rejoining a restarted server: the disk was verified and now holds this
+    // node's identity, so it no longer reads back as the bare image.
+    if (verified_digest_.empty()) {
+      if (Status s = VerifyAndInject(); !s.ok()) return s;
+    }
+    done_sent_ = true;
+    Status s = conn_.Send(control::Done{verified_digest_});
+    connection_lost_ = !s.ok();
+    return s;
+  }
+
+  Status VerifyAndInject() {
     if (Status s = target_->HandleZeroChunks(manifest_.table, options_.zero); !s.ok()) return s;
     if (Status s = target_->Flush(); !s.ok()) return s;
     Result<Digest128> digest = DiskDigest();
@@ -417,10 +429,8 @@ class Receiver {
     spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected", node_,
                  digest->ToHex(), rejected_.load());
     if (Status s = Inject(); !s.ok()) return s;
-    done_sent_ = true;
-    Status s = conn_.Send(control::Done{digest->ToHex()});
-    connection_lost_ = !s.ok();
-    return s;
+    verified_digest_ = digest->ToHex();
+    return Status::OK();
   }
 
   // The identity goes in after the copy is proven, before the server hears "done".
@@ -502,6 +512,7 @@ class Receiver {
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;
+  std::string verified_digest_;  // set once the disk is verified and its identity written
   std::optional<control::Identity> identity_;  // this node's answers, from the server
   bool released_ = false;
   bool connection_lost_ = false;  // the last ControlLoop ended with the server gone

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -97,6 +98,14 @@ std::vector<NodeState> PathTo(NodeState target) {
   return path;
 }
 
+// True if every inventory node reached up or failed in the stored state.
+bool FinishedBefore(const StateStore& store, const LoadedInventory& inventory) {
+  Result<std::vector<StoredNode>> stored = store.LoadNodes();
+  if (!stored.ok() || stored->size() < inventory.inventory.nodes.size()) return false;
+  return std::all_of(stored->begin(), stored->end(),
+                     [](const StoredNode& n) { return n.state == "up" || n.state == "failed"; });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Orchestrator>> Orchestrator::Create(const LoadedInventory* inventory,
@@ -108,6 +117,14 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::Create(const LoadedInventory
   }
   Result<std::unique_ptr<StateStore>> store = StateStore::Open(options.state_path);
   if (!store.ok()) return store.status();
+  if (FinishedBefore(**store, *inventory)) {
+    // A deployment that ended is not resumed: this is the lab's next re-imaging.
+    spdlog::info("{}: the last deployment there ended; starting afresh", options.state_path);
+    store->reset();
+    if (Status s = StateStore::Remove(options.state_path); !s.ok()) return s;
+    store = StateStore::Open(options.state_path);
+    if (!store.ok()) return store.status();
+  }
   Status s = (*store)->BeginSession(options.image_digest, options.inventory_digest);
   if (!s.ok()) return s;
   Result<std::string> key = LoadOrCreateKey(options.state_path + ".key", options.fresh_state);
@@ -301,6 +318,35 @@ bool Orchestrator::Settled() const {
     return false;
   }
   return true;
+}
+
+Status Orchestrator::Outcome() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const GroupStatus& g : Plan().groups) {
+    if (g.held || g.timed_out) return Status::Interrupted("deployment incomplete: " + g.ToString());
+  }
+  std::string missing;
+  for (const auto& [hostname, node] : nodes_) {
+    const NodeState state = node.machine.state();
+    if (state == NodeState::kFailed) {
+      return Status::Interrupted("deployment incomplete: " + hostname +
+                                 " failed: " + node.machine.reason());
+    }
+    if (state == NodeState::kWaiting) missing += (missing.empty() ? "" : ", ") + hostname;
+  }
+  if (!missing.empty()) {
+    return Status::Interrupted("deployment incomplete: never joined: " + missing +
+                               "; check those machines booted the imaging media");
+  }
+  return Status::OK();
+}
+
+size_t Orchestrator::PendingNodes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t pending = 0;
+  for (const auto& [hostname, node] : nodes_)
+    pending += node.machine.state() < NodeState::kReleased;
+  return pending;
 }
 
 bool Orchestrator::AllJoined() const {

@@ -53,6 +53,12 @@ class Orchestrator {
   bool Settled() const;
   /// True once every inventory node has joined (a start policy).
   bool AllJoined() const;
+  /// Nodes still to be released (a restarted server waits for these only).
+  size_t PendingNodes() const;
+  /// OK when every node is up or released outside a group; else the first
+  /// reason it is not, as one line (a held or timed-out group, a failed node,
+  /// nodes that never joined).
+  Status Outcome() const;
 
   // Operator actions and the nodes' call backs (the HTTP API).
   Status NodeUp(const std::string& node, const std::string& token);

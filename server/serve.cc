@@ -324,7 +324,7 @@ Status RunServe(const ServeOptions& options) {
   if (!finished) return Status::Interrupted("serve interrupted before every node was done");
   spdlog::info("sent {} datagrams, {} payload bytes", sender.datagrams_sent(), sender.bytes_sent());
   PrintSummary(deployment, *image, seconds);
-  return Status::OK();
+  return orchestrator == nullptr ? Status::OK() : orchestrator->Outcome();
 }
 
 }  // namespace fleetcast

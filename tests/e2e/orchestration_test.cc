@@ -1,0 +1,191 @@
+// Staggered, health-gated first boot on a namespace LAN: a cluster group of
+// three and two standalone nodes. Clients run with --on-release exit; when a
+// client exits (its node was released), the test starts its "first boot", a
+// stand-in that opens the group's health port on the node's address. The
+// order is read back from the deployment report the server writes.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/netns_lan.h"
+#include "tests/test_util.h"
+
+namespace fleetcast {
+namespace {
+
+using testing::ChildProcess;
+using testing::ProgramResult;
+
+constexpr double kTimeout = 180;
+constexpr int kHealthPort = 7440;
+
+// Group db: n1 (boot order 1), n2 and n3 in one wave of 2; s1 and s2 standalone.
+std::string Nodes(const testing::NamespaceLan& lan, int timeout_s) {
+  std::string text =
+      "[defaults]\nprefix = 24\nflavour = \"cloud-init\"\n\n[groups.db]\nup = \"tcp:" +
+      std::to_string(kHealthPort) + "\"\nwave = 2\ntimeout = " + std::to_string(timeout_s) + "\n";
+  const char* names[] = {"n1", "n2", "n3", "s1", "s2"};
+  for (int i = 1; i <= 5; ++i) {
+    text += "\n[[nodes]]\nhostname = \"" + std::string(names[i - 1]) +
+            "\"\nmac = \"52:54:00:44:00:0" + std::to_string(i) + "\"\nip = \"" +
+            lan.receiver_address(i) + "\"\n";
+    if (i <= 3) text += "group = \"db\"\nboot_order = " + std::to_string(i) + "\n";
+  }
+  return text;
+}
+
+// A node's first boot: listens on the health port until killed.
+std::vector<std::string> FirstBoot() {
+  return {"python3", "-c",
+          "import socket\n"
+          "s = socket.socket()\n"
+          "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s.bind(('0.0.0.0', " +
+              std::to_string(kHealthPort) +
+              "))\n"
+              "s.listen(16)\n"
+              "while True: s.accept()[0].close()\n"};
+}
+
+class OrchestrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lan_ = std::make_unique<testing::NamespaceLan>(5);
+    ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
+    // A Linux disk (MBR + ext4): the cloud-init nodes' seed lands there.
+    const std::string raw = dir_ / "disk.raw";
+    ASSERT_EQ(testing::RunProgram({"truncate", "-s", "8M", raw}).exit_code, 0);
+    ASSERT_EQ(testing::RunProgram({"sh", "-c",
+                                   "printf 'label: dos\\nstart=2048, type=83\\n' | "
+                                   "/usr/sbin/sfdisk -q " +
+                                       raw})
+                  .exit_code,
+              0);
+    ASSERT_EQ(testing::RunProgram(
+                  {"/usr/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-E", "offset=1048576", raw, "7M"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(
+        testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_}).exit_code, 0);
+  }
+  void TearDown() override {
+    boots_.clear();
+    clients_.clear();
+    lan_.reset();
+  }
+
+  void WriteNodes(int timeout_s) { std::ofstream(dir_ / "nodes.toml") << Nodes(*lan_, timeout_s); }
+  std::unique_ptr<ChildProcess> StartServer() {
+    return std::make_unique<ChildProcess>(lan_->InServer(
+        {FLEETCAST_SERVER_BIN, "serve", img_, "--interface", testing::NamespaceLan::kInterface,
+         "--max-wait", "60", "--rate", "300m", "--port", "7340", "--nodes", dir_ / "nodes.toml"}));
+  }
+  void StartClients() {
+    for (int i = 1; i <= 5; ++i) {
+      clients_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(
+          i, {FLEETCAST_CLIENT_BIN, "receive", "--server", lan_->server_address() + ":7340",
+              "--target", dir_ / ("node" + std::to_string(i) + ".raw"), "--node-id",
+              "52:54:00:44:00:0" + std::to_string(i)})));
+    }
+  }
+  // Waits for client i to exit (released), then boots its node.
+  void BootWhenReleased(int i) {
+    const ProgramResult r = clients_[i - 1]->Wait(kTimeout);
+    ASSERT_EQ(r.exit_code, 0) << "client " << i << "\n" << r.err;
+    EXPECT_NE(r.err.find("released (exit)"), std::string::npos) << r.err;
+    boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(i, FirstBoot())));
+  }
+  nlohmann::json Report() {
+    std::ifstream in(dir_ / "nodes.report.json");
+    return nlohmann::json::parse(in, nullptr, false);
+  }
+  static const nlohmann::json& Node(const nlohmann::json& report, const std::string& name) {
+    for (const auto& n : report["nodes"]) {
+      if (n["hostname"] == name) return n;
+    }
+    static const nlohmann::json none;
+    return none;
+  }
+
+  testing::TempDir dir_;
+  std::string img_ = dir_ / "disk.fcimg";
+  std::unique_ptr<testing::NamespaceLan> lan_;
+  std::vector<std::unique_ptr<ChildProcess>> clients_;
+  std::vector<std::unique_ptr<ChildProcess>> boots_;
+};
+
+TEST_F(OrchestrationTest, LeadBootsAloneThenTheGroupFollows) {
+  WriteNodes(60);
+  auto server = StartServer();
+  StartClients();
+  for (int i = 1; i <= 5; ++i) BootWhenReleased(i);
+  const ProgramResult s = server->Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  const nlohmann::json report = Report();
+  ASSERT_TRUE(report.is_object()) << s.out;
+  const auto& n1 = Node(report, "n1");
+  EXPECT_EQ(n1["state"], "up");
+  EXPECT_EQ(n1["up_how"], "tcp:7440");
+  for (const char* name : {"n2", "n3"}) {
+    const auto& n = Node(report, name);
+    EXPECT_EQ(n["state"], "up") << name;
+    // The group's others are released only once its lead is proven up.
+    EXPECT_GE(n["released_at"].get<double>(), n1["up_at"].get<double>()) << name;
+  }
+  for (const char* name : {"s1", "s2"}) EXPECT_EQ(Node(report, name)["state"], "released");
+  EXPECT_NE(s.out.find("group db: every member is up"), std::string::npos) << s.out;
+}
+
+TEST_F(OrchestrationTest, LeadNeverUpHoldsTheGroupAndTheReportSaysWhy) {
+  WriteNodes(2);
+  auto server = StartServer();
+  StartClients();
+  // n1 is released but never boots; the standalone nodes go on regardless.
+  const ProgramResult lead = clients_[0]->Wait(kTimeout);
+  EXPECT_EQ(lead.exit_code, 0) << lead.err;
+  const ProgramResult s = server->Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("fleetcast-server: error: deployment incomplete: group db: n1 not up "
+                       "within 2 s (tcp:7440, released "),
+            std::string::npos)
+      << s.err;
+  const nlohmann::json report = Report();
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(Node(report, "n1")["state"], "released");
+  EXPECT_EQ(Node(report, "n2")["state"], "ready");
+  EXPECT_EQ(Node(report, "n3")["state"], "ready");
+  EXPECT_EQ(Node(report, "s1")["state"], "released");
+  EXPECT_EQ(Node(report, "s2")["state"], "released");
+}
+
+TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
+  WriteNodes(60);
+  auto server = StartServer();
+  StartClients();
+  // Kill the server once the lead is released, before it is up.
+  const ProgramResult lead = clients_[0]->Wait(kTimeout);
+  ASSERT_EQ(lead.exit_code, 0) << lead.err;
+  server->Signal(SIGKILL);
+  server->Wait(kTimeout);
+  auto again = StartServer();
+  boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(1, FirstBoot())));
+  for (int i = 2; i <= 5; ++i) BootWhenReleased(i);
+  const ProgramResult s = again->Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.err.find("n1: resumed as released"), std::string::npos) << s.err;
+  EXPECT_EQ(s.err.find("n1: released"), std::string::npos) << s.err;
+  const nlohmann::json report = Report();
+  ASSERT_TRUE(report.is_object());
+  const auto& n1 = Node(report, "n1");
+  EXPECT_EQ(n1["state"], "up");
+  for (const char* name : {"n2", "n3"}) {
+    EXPECT_GE(Node(report, name)["released_at"].get<double>(), n1["up_at"].get<double>());
+  }
+}
+
+}  // namespace
+}  // namespace fleetcast
