@@ -27,6 +27,7 @@ constexpr auto kReadTimeout = std::chrono::seconds(30);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // How long a closing connection may keep sending what we will not read.
 constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
 constexpr std::string_view kJsonType = "application/json";
@@ -528,6 +529,7 @@ StatusHttpServer::StatusHttpServer(asio::io_context& io, const tcp::endpoint& at
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
       push_timer_(strand_),
+      accept_timer_(strand_),
       source_(source),
       operator_token_(std::move(operator_token)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialize");
@@ -557,14 +559,20 @@ void StatusHttpServer::Stop() {
 void StatusHttpServer::DoAccept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopped_) return;
-    if (ec) {
-      spdlog::warn("status http: accept: {}", ec.message());
-    } else {
-      auto session = std::make_shared<HttpSession>(std::move(socket), this);
-      Track(session);
-      session->Start();
-    }
+    if (ec) return RetryAccept(ec);
+    auto session = std::make_shared<HttpSession>(std::move(socket), this);
+    Track(session);
+    session->Start();
     DoAccept();
+  });
+}
+
+// Accepting again at once would spin while, say, no file descriptor is free.
+void StatusHttpServer::RetryAccept(boost::system::error_code ec) {
+  spdlog::warn("status http: accept: {}; retrying", ec.message());
+  accept_timer_.expires_after(kAcceptRetryDelay);
+  accept_timer_.async_wait([this](beast::error_code e) {
+    if (!e && !stopped_) DoAccept();
   });
 }
 
@@ -622,6 +630,7 @@ void StatusHttpServer::DoStop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
   push_timer_.cancel();
+  accept_timer_.cancel();
   for (const std::weak_ptr<Connection>& weak : connections_) {
     if (auto c = weak.lock()) c->Close();
   }

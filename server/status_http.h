@@ -48,7 +48,7 @@ class StatusSource {
 class StatusHttpServer {
  public:
   /// Request bodies longer than this are refused with 413.
-  static constexpr size_t kMaxBodyBytes = 64 * 1024;
+  static constexpr size_t kMaxBodyBytes = size_t{64} * 1024;
   /// Live updates are pushed at most once per this interval; a burst of
   /// Notify calls within it ends in one more push of the latest state.
   static constexpr std::chrono::milliseconds kPushInterval{100};
@@ -80,6 +80,7 @@ class StatusHttpServer {
   class EventStream;  // a connection turned into a live-update stream
 
   void DoAccept();
+  void RetryAccept(boost::system::error_code ec);
   void OnNotify();
   void Push();
   /// Adds a live-update subscriber and sends it the current state.
@@ -95,6 +96,7 @@ class StatusHttpServer {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer push_timer_;
+  boost::asio::steady_timer accept_timer_;  // a pause after a failed accept
   StatusSource* source_;
   const std::string operator_token_;
   uint16_t port_ = 0;
