@@ -46,6 +46,9 @@ constexpr std::string_view kKeepAliveComment = ": keep-alive\n\n";
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+// Boost 1.74's Beast has its own string_view.
+std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
+
 // ---------------------------------------------------------------------------
 // Routes: what a request path names. Pure functions of the request.
 
@@ -429,7 +432,7 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
   }
 
   void Handle(const Request& req) {
-    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view target = ToStd(req.target());
     const size_t question = target.find('?');
     const std::string_view path = target.substr(0, question);
     const std::string_view query =
@@ -448,16 +451,15 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
 
   /// Whether `req` carries the operator token; logs a refusal (never a token).
   bool Authorized(const Request& req, std::string_view path) const {
-    const beast::string_view field = req[http::field::authorization];
-    const std::string_view header(field.data(), field.size());
+    const std::string_view header = ToStd(req[http::field::authorization]);
     constexpr std::string_view kBearer = "Bearer ";
-    const bool has_token = header.size() > kBearer.size() &&
-                           beast::iequals(field.substr(0, kBearer.size()), "Bearer ");
+    const bool has_token =
+        header.size() > kBearer.size() &&
+        beast::iequals(beast::string_view(header.data(), kBearer.size()), "Bearer ");
     const std::string& want = server_->operator_token_;
     if (has_token && !want.empty() && TokensEqual(header.substr(kBearer.size()), want)) return true;
     spdlog::warn("status http: {} {} from {} refused: {} operator token",
-                 std::string(req.method_string()), std::string(path), peer_,
-                 has_token ? "wrong" : "no");
+                 ToStd(req.method_string()), path, peer_, has_token ? "wrong" : "no");
     return false;
   }
 

@@ -322,6 +322,20 @@ TEST_F(StatusHttpTest, EveryEventStreamGetsTheUpdate) {
   EXPECT_EQ(b->NextEvent()["nodes"][0]["progress"], 0.5);
 }
 
+TEST_F(StatusHttpTest, ClosedEventStreamDoesNotStopTheOthers) {
+  std::string header;
+  auto gone = Subscribe(&header);
+  auto stays = Subscribe(&header);
+  gone->NextEvent();
+  stays->NextEvent();
+  gone.reset();
+  for (const double progress : {0.5, 0.6}) {
+    source_.SetProgress(progress);
+    server_->Notify();
+    EXPECT_EQ(stays->NextEvent()["nodes"][0]["progress"], progress);
+  }
+}
+
 TEST_F(StatusHttpTest, StopEndsEventStreams) {
   std::string header;
   auto client = Subscribe(&header);
@@ -353,6 +367,14 @@ TEST_F(StatusHttpTest, ActionWithWrongTokenIsRefusedAndNoTokenIsLogged) {
   EXPECT_TRUE(source_.calls().empty());
   EXPECT_NE(Log().find("refused: wrong operator token"), std::string::npos) << Log();
   EXPECT_EQ(Log().find(kOperatorToken), std::string::npos) << Log();
+}
+
+TEST_F(StatusHttpTest, BearerSchemeIsCaseInsensitive) {
+  const Response res =
+      Connect()->Send(http::verb::post, "/api/start-now",
+                      {{http::field::authorization, std::string("bearer ") + kOperatorToken}});
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(source_.calls(), std::vector<std::string>{"start-now"});
 }
 
 TEST_F(StatusHttpTest, NodeTokenIsNotAnOperatorToken) {
