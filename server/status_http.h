@@ -45,6 +45,18 @@ class StatusSource {
   virtual Status NodeUp(const std::string& node, const std::string& token) = 0;
 };
 
+/// Routes (answers are one-line JSON errors {"error": ...} when refused):
+///   GET  /                                the status page (server/status_page.h)
+///   GET  /api/state                       Snapshot() as JSON
+///   GET  /api/events                      text/event-stream: "data: <snapshot>\n\n" on connect
+///                                         and after Notify; ": keep-alive" comments
+///   GET  /metrics                         Metrics(), text/plain; version=0.0.4
+///   POST /api/start-now                   StartNow()            } operator token, else 401;
+///   POST /api/groups/<name>/hold          Hold(name, true)      } refused: 404 (NotFound),
+///   POST /api/groups/<name>/release-hold  Hold(name, false)     } 400 (InvalidArgument),
+///   POST /api/nodes/<node>/release        Release(node)         } 409 (other codes)
+///   POST /api/nodes/<node>/up?token=T     NodeUp(node, T); refused or no token: 403
+/// Other paths 404, other methods 405, bodies over kMaxBodyBytes 413.
 class StatusHttpServer {
  public:
   /// Request bodies longer than this are refused with 413.
@@ -92,7 +104,7 @@ class StatusHttpServer {
   void DoStop();
 
   boost::asio::io_context& io_;
-  // Guards everything below it: the acceptor, subscribers, push timer.
+  // Serializes the handlers that touch the acceptor, timers, flags and lists.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer push_timer_;
