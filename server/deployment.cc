@@ -108,7 +108,9 @@ bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
   for (;;) {
     if (stop->load()) return false;
     if (clients_.size() >= min_clients) return true;
-    if (!clients_.empty() && std::chrono::steady_clock::now() >= deadline) return true;
+    if (!clients_.empty() && (start_now_ || std::chrono::steady_clock::now() >= deadline)) {
+      return true;
+    }
     // Past the deadline with nobody joined, wait for a join, not for a
     // deadline that is already gone (that would spin).
     const auto tick = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
@@ -182,6 +184,15 @@ void Deployment::ReleaseAll(const std::string& action) {
   for (auto& [node, c] : clients_) {
     if (c.sender) c.sender(control::Release{action});
   }
+}
+
+Status Deployment::StartNow() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (clients_.empty())
+    return Status::InvalidArgument("no client has joined yet; nothing to start");
+  start_now_ = true;
+  cv_.notify_all();
+  return Status::OK();
 }
 
 bool Deployment::SendTo(const std::string& node, const control::Message& m) {

@@ -73,6 +73,8 @@ class Deployment {
   std::string PassSummary(uint32_t pass, uint64_t pass_datagrams) const;
   /// Sends a release to every connected client.
   void ReleaseAll(const std::string& action);
+  /// The operator's "start now": the session starts with whoever has joined.
+  Status StartNow();
   /// Sends m to one client; false if it is not connected.
   bool SendTo(const std::string& node, const control::Message& m);
   void Wake();
@@ -95,6 +97,7 @@ class Deployment {
   RepairPlanner planner_;
   std::map<std::string, Client> clients_;
   uint32_t pass_ = 0;
+  bool start_now_ = false;
 };
 
 }  // namespace fleetcast

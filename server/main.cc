@@ -78,8 +78,10 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--nodes", serve.nodes,
                         "nodes.toml: probe it first, then give each node its identity");
   serve_cmd->add_option("--secrets", serve.secrets, "secrets file (mode 0600) for nodes.toml");
-  serve_cmd->add_option("--http-port", serve.http_port, "port nodes call back to when up")
+  serve_cmd->add_option("--http", serve.http, "status page and API (nodes call back on its port)")
       ->capture_default_str();
+  serve_cmd->add_option("--http-token", serve.http_token,
+                        "operator token for actions (default: a random one, printed)");
   serve_cmd->add_option("--state", serve.state, "state file (default: nodes.toml's, as .state)");
   serve_cmd->add_flag("--fresh-state", serve.fresh_state, "forget a previous run's state");
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,

@@ -304,7 +304,7 @@ bool Orchestrator::Settled() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<std::string> stuck;  // groups nothing more happens in without an operator
   for (const GroupStatus& g : Plan().groups) {
-    if (g.held || g.timed_out || g.waiting_for.empty()) stuck.insert(g.name);
+    if (g.held || g.timed_out) stuck.insert(g.name);
   }
   for (const auto& [hostname, node] : nodes_) {
     const NodeState state = node.machine.state();

@@ -1,12 +1,16 @@
 #include "server/serve.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -23,10 +27,12 @@
 #include "platform/progress_line.h"
 #include "server/control_server.h"
 #include "server/deployment.h"
+#include "server/deployment_status.h"
 #include "server/identity_builder.h"
 #include "server/image_reader.h"
 #include "server/orchestrator.h"
 #include "server/probe.h"
+#include "server/status_http.h"
 #include "server/stream_sender.h"
 
 namespace fleetcast {
@@ -95,12 +101,12 @@ using Identities = std::map<std::string, control::Identity>;
 
 // Each node's call back carries its own token, so no node can report
 // another up.
-Result<Identities> BuildIdentities(const LoadedInventory& loaded, const ServeOptions& options,
+Result<Identities> BuildIdentities(const LoadedInventory& loaded, uint16_t http_port,
                                    const std::string& address, const Orchestrator& orchestrator) {
   Identities out;
   for (const NodeSpec& node : loaded.inventory.nodes) {
-    const std::string url = CallbackUrl(address, options.http_port, node.mac) +
-                            "?token=" + orchestrator.NodeToken(node);
+    const std::string url =
+        CallbackUrl(address, http_port, node.mac) + "?token=" + orchestrator.NodeToken(node);
     Result<control::Identity> identity = BuildIdentity(loaded, node, url);
     if (!identity.ok()) return identity.status().Prefixed("node " + node.hostname);
     out[node.mac] = *identity;
@@ -167,7 +173,10 @@ Result<InventoryRun> StartInventory(const ServeOptions& options, const ImageRead
       Orchestrator::Create(run.loaded.get(), deployment, o);
   if (!orchestrator.ok()) return orchestrator.status();
   run.orchestrator = std::move(*orchestrator);
-  Result<Identities> identities = BuildIdentities(*run.loaded, options, address, *run.orchestrator);
+  Result<std::pair<std::string, uint16_t>> http = ParseHttpAddress(options.http);
+  if (!http.ok()) return http.status();
+  Result<Identities> identities =
+      BuildIdentities(*run.loaded, http->second, address, *run.orchestrator);
   if (!identities.ok()) return identities.status();
   run.identities = std::move(*identities);
   spdlog::info("{}: {} nodes probed, all well; state in {}", options.nodes,
@@ -175,11 +184,12 @@ Result<InventoryRun> StartInventory(const ServeOptions& options, const ImageRead
   return run;
 }
 
-// Ticks the orchestrator a few times a second until stopped.
+// Runs `tick` a few times a second until stopped: the orchestrator's step
+// and the status page's live update.
 class Ticker {
  public:
-  explicit Ticker(Orchestrator* orchestrator) : orchestrator_(orchestrator) {
-    if (orchestrator_ != nullptr) thread_ = std::thread([this] { Run(); });
+  explicit Ticker(std::function<void()> tick) : tick_(std::move(tick)) {
+    thread_ = std::thread([this] { Run(); });
   }
   ~Ticker() { Stop(); }
   Ticker(const Ticker&) = delete;
@@ -204,13 +214,13 @@ class Ticker {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stopped_) {
       lock.unlock();
-      orchestrator_->Tick();
+      tick_();
       lock.lock();
       cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopped_; });
     }
   }
 
-  Orchestrator* orchestrator_;
+  std::function<void()> tick_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
@@ -235,6 +245,52 @@ void FinishReleases(const ServeOptions& options, Deployment& deployment, Orchest
   }
 }
 
+struct HttpServers {
+  std::vector<std::unique_ptr<StatusHttpServer>> servers;
+};
+
+std::string RandomToken() {
+  std::array<unsigned char, 16> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string out;
+  char hex[3];
+  for (const unsigned char b : bytes) {
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    out += hex;
+  }
+  return out;
+}
+
+// The status page and API on --http; nodes that call back reach the server
+// on its serving interface, so with an inventory and a loopback --http the
+// same port is opened there too (actions still need the operator token).
+Result<HttpServers> StartHttp(asio::io_context& io, const ServeOptions& options,
+                              StatusSource* status, const std::string& interface_address,
+                              bool callbacks) {
+  Result<std::pair<std::string, uint16_t>> at = ParseHttpAddress(options.http);
+  if (!at.ok()) return at.status();
+  if (sodium_init() < 0) return Status::IOError("libsodium: cannot initialise");
+  const std::string token = options.http_token.empty() ? RandomToken() : options.http_token;
+  std::vector<std::string> addresses = {at->first};
+  const auto host = asio::ip::make_address(at->first);
+  if (callbacks && host.is_loopback() && interface_address != at->first) {
+    addresses.push_back(interface_address);
+  }
+  HttpServers out;
+  for (const std::string& a : addresses) {
+    try {
+      out.servers.push_back(std::make_unique<StatusHttpServer>(
+          io, asio::ip::tcp::endpoint(asio::ip::make_address(a), at->second), status, token));
+    } catch (const boost::system::system_error& e) {
+      return Status::IOError("--http " + a + ":" + std::to_string(at->second) + ": " +
+                             e.code().message() + "; choose another --http address or port");
+    }
+  }
+  spdlog::info("status page: http://{}:{}/ (operator token {})", at->first,
+               out.servers.front()->port(), token);
+  return out;
+}
+
 Status WriteReport(const ServeOptions& options, const Orchestrator& orchestrator) {
   std::printf("%s", orchestrator.ReportText().c_str());
   std::filesystem::path path(StatePath(options));
@@ -247,6 +303,21 @@ Status WriteReport(const ServeOptions& options, const Orchestrator& orchestrator
 }
 
 }  // namespace
+
+Result<std::pair<std::string, uint16_t>> ParseHttpAddress(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  boost::system::error_code ec;
+  if (colon != std::string::npos) {
+    asio::ip::make_address(text.substr(0, colon), ec);
+    const std::string port = text.substr(colon + 1);
+    if (!ec && !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::stoi(port) <= 65535) {
+      return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(std::stoi(port)));
+    }
+  }
+  return Status::InvalidArgument("--http " + text + ": not ADDR:PORT; e.g. 127.0.0.1:8080");
+}
 
 Status RunServe(const ServeOptions& options) {
   in_addr group{};
@@ -288,6 +359,13 @@ Status RunServe(const ServeOptions& options) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
+  StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
+  StreamSender sender(*image, &deployment, &*socket, stream);
+  DeploymentStatus status(&deployment, orchestrator, &sender, image->table().raw_size(),
+                          image->table().stored_count());
+  Result<HttpServers> http =
+      StartHttp(io, options, &status, AddressText(*address), orchestrator != nullptr);
+  if (!http.ok()) return http.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
@@ -301,9 +379,10 @@ Status RunServe(const ServeOptions& options) {
                options.image, options.interface, AddressText(*address), options.group, options.port,
                session.session, min_clients);
 
-  Ticker ticker(orchestrator);
-  StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
-  StreamSender sender(*image, &deployment, &*socket, stream);
+  Ticker ticker([&] {
+    if (orchestrator != nullptr) orchestrator->Tick();
+    for (auto& h : http->servers) h->Notify();
+  });
   Status s = sender.Run(&stop);
   // From the first datagram to the last node's verified digest.
   const double seconds =
@@ -313,6 +392,7 @@ Status RunServe(const ServeOptions& options) {
   ticker.Stop();
   asio::post(io, [&] {
     server->Stop();
+    for (auto& h : http->servers) h->Stop();
     signals.cancel();
   });
   io.stop();

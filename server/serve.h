@@ -23,15 +23,19 @@ struct ServeOptions {
   uint32_t max_data_shards = 182;  // 1 MiB chunks: 4 blocks of 181-182 at MTU 1500
   int ttl = 1;
   std::string on_release = "exit";
-  std::string nodes;                 // nodes.toml: probe first, then give each node its identity
-  std::string secrets;               // secrets file for nodes.toml ("" for the environment only)
-  uint16_t http_port = 8080;         // where nodes call back when they are up
-  std::string state;                 // SQLite state file ("" : beside nodes.toml, .state)
-  bool fresh_state = false;          // forget a previous run's state
-  bool standalone_together = false;  // release nodes outside groups all at once
+  std::string nodes;                    // nodes.toml: probe first, then give each node its identity
+  std::string secrets;                  // secrets file for nodes.toml ("" for the environment only)
+  std::string http = "127.0.0.1:8080";  // status page and API; nodes call back on its port
+  std::string http_token;               // operator token; "" for a random one, printed
+  std::string state;                    // SQLite state file ("" : beside nodes.toml, .state)
+  bool fresh_state = false;             // forget a previous run's state
+  bool standalone_together = false;     // release nodes outside groups all at once
 };
 
 Status RunServe(const ServeOptions& options);
+
+/// "ADDR:PORT" -> endpoint parts; an error line naming --http otherwise.
+Result<std::pair<std::string, uint16_t>> ParseHttpAddress(const std::string& text);
 
 /// "1g", "500m", "250k", "unlimited" -> bits per second (0 = unlimited).
 Result<uint64_t> ParseRate(const std::string& text);

@@ -79,8 +79,8 @@ class StreamSender {
   size_t batch_used_ = 0;
   std::chrono::steady_clock::time_point next_send_;
   std::chrono::steady_clock::time_point started_;
-  uint64_t datagrams_ = 0;
-  uint64_t bytes_ = 0;
+  std::atomic<uint64_t> datagrams_{0};  // read by the status page
+  std::atomic<uint64_t> bytes_{0};
 };
 
 }  // namespace fleetcast

@@ -1,0 +1,69 @@
+#include "server/deployment_status.h"
+
+namespace fleetcast {
+
+namespace {
+
+Status NeedsInventory() {
+  return Status::InvalidArgument("this serve has no inventory; start it with --nodes");
+}
+
+}  // namespace
+
+nlohmann::json DeploymentStatus::Snapshot() {
+  nlohmann::json snapshot;
+  if (orchestrator_ != nullptr) {
+    snapshot = orchestrator_->Snapshot();
+  } else {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const Deployment::ClientView& c : deployment_->Clients()) {
+      const double progress = stored_chunks_ == 0 ? 1.0
+                                                  : static_cast<double>(c.chunks_done) /
+                                                        static_cast<double>(stored_chunks_);
+      nodes.push_back({{"node", c.node},
+                       {"hostname", c.node},
+                       {"state", c.done        ? "verified"
+                                 : c.connected ? "receiving"
+                                               : "waiting"},
+                       {"progress", progress},
+                       {"group", ""},
+                       {"boot_order", 0}});
+    }
+    snapshot = {{"nodes", nodes}, {"groups", nlohmann::json::array()}};
+  }
+  snapshot["session"] = {{"image_bytes", image_bytes_},
+                         {"datagrams_sent", sender_->datagrams_sent()},
+                         {"bytes_sent", sender_->bytes_sent()}};
+  return snapshot;
+}
+
+std::string DeploymentStatus::Metrics() {
+  std::string out;
+  const auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  metric("fleetcast_datagrams_sent_total", "counter", "Datagrams multicast.",
+         sender_->datagrams_sent());
+  metric("fleetcast_bytes_sent_total", "counter", "UDP payload bytes multicast.",
+         sender_->bytes_sent());
+  metric("fleetcast_image_bytes", "gauge", "Raw size of the image.", image_bytes_);
+  out += "# HELP fleetcast_clients Clients joined.\n# TYPE fleetcast_clients gauge\n";
+  out += "fleetcast_clients " + std::to_string(deployment_->Clients().size()) + "\n";
+  if (orchestrator_ != nullptr) out += orchestrator_->Metrics();
+  return out;
+}
+
+Status DeploymentStatus::Hold(const std::string& group, bool held) {
+  return orchestrator_ == nullptr ? NeedsInventory() : orchestrator_->Hold(group, held);
+}
+
+Status DeploymentStatus::Release(const std::string& node) {
+  return orchestrator_ == nullptr ? NeedsInventory() : orchestrator_->ReleaseByHand(node);
+}
+
+Status DeploymentStatus::NodeUp(const std::string& node, const std::string& token) {
+  return orchestrator_ == nullptr ? NeedsInventory() : orchestrator_->NodeUp(node, token);
+}
+
+}  // namespace fleetcast
