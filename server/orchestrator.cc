@@ -301,6 +301,11 @@ void Orchestrator::Tick() {
 }
 
 bool Orchestrator::Settled() const {
+  // A client that joined but has not been followed yet is not "never came".
+  std::set<std::string> joined;
+  for (const Deployment::ClientView& c : deployment_->Clients()) {
+    if (const Node* node = Find(c.node)) joined.insert(node->spec->hostname);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   std::set<std::string> stuck;  // groups nothing more happens in without an operator
   for (const GroupStatus& g : Plan().groups) {
@@ -309,7 +314,9 @@ bool Orchestrator::Settled() const {
   for (const auto& [hostname, node] : nodes_) {
     const NodeState state = node.machine.state();
     if (state == NodeState::kUp || state == NodeState::kFailed) continue;
-    if (state == NodeState::kWaiting && node.started_at == 0) continue;  // never came
+    if (state == NodeState::kWaiting && node.started_at == 0 && joined.count(hostname) == 0) {
+      continue;  // never came
+    }
     if (node.spec->group.empty() && state == NodeState::kReleased) continue;
     if (!node.spec->group.empty() && stuck.count(node.spec->group) > 0 &&
         state != NodeState::kReceiving) {

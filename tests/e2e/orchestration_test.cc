@@ -137,7 +137,7 @@ TEST_F(OrchestrationTest, LeadBootsAloneThenTheGroupFollows) {
     EXPECT_GE(n["released_at"].get<double>(), n1["up_at"].get<double>()) << name;
   }
   for (const char* name : {"s1", "s2"}) EXPECT_EQ(Node(report, name)["state"], "released");
-  EXPECT_NE(s.out.find("group db: every member is up"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("group db: every member is up"), std::string::npos) << s.out << s.err;
 }
 
 TEST_F(OrchestrationTest, LeadNeverUpHoldsTheGroupAndTheReportSaysWhy) {
