@@ -7,6 +7,7 @@
 
 #include "platform/cli.h"
 #include "platform/interrupt.h"
+#include "server/ctl.h"
 #include "server/image_commands.h"
 #include "server/packer.h"
 #include "server/probe.h"
@@ -87,6 +88,16 @@ int Body(int argc, char** argv) {
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,
                       "release nodes outside groups together, once all are ready");
 
+  fleetcast::CtlOptions ctl;
+  CLI::App* ctl_cmd =
+      app.add_subcommand("ctl",
+                         "operator actions on a running serve: start-now, hold, unhold, "
+                         "release");
+  ctl_cmd->add_option("ACTION", ctl.action, "start-now | hold | unhold | release")->required();
+  ctl_cmd->add_option("TARGET", ctl.target, "the group (hold, unhold) or node (release)");
+  ctl_cmd->add_option("--http", ctl.http, "the serve's --http address")->capture_default_str();
+  ctl_cmd->add_option("--token", ctl.token, "operator token (default: $FLEETCAST_HTTP_TOKEN)");
+
   fleetcast::ProbeOptions probe;
   CLI::App* probe_cmd =
       app.add_subcommand("probe", "check nodes.toml and render every answer file; no disk touched");
@@ -110,6 +121,7 @@ int Body(int argc, char** argv) {
   if (*verify_cmd) s = fleetcast::RunVerify(image, threads);
   if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
   if (*probe_cmd) s = fleetcast::RunProbe(probe);
+  if (*ctl_cmd) s = fleetcast::RunCtl(ctl);
   if (*serve_cmd) {
     serve.max_wait = std::chrono::seconds(max_wait);
     fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);

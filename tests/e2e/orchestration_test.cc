@@ -187,5 +187,79 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   }
 }
 
+// The call back a node's first boot makes, as its cloud-init seed on its disk says.
+std::string CallbackUrl(const std::string& disk) {
+  const ProgramResult r =
+      testing::RunProgram({"/usr/sbin/debugfs", "-R", "cat /var/lib/cloud/seed/nocloud/user-data",
+                           disk + "?offset=1048576"});
+  const size_t start = r.out.find("http://");
+  if (start == std::string::npos) return "";
+  return r.out.substr(start, r.out.find('\'', start) - start);
+}
+
+TEST_F(OrchestrationTest, CallbackGroupHeldAndUnheldByTheOperator) {
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  std::string nodes = "[defaults]\nflavour = \"cloud-init\"\n[groups.web]\nup = \"callback\"\n";
+  for (int i = 1; i <= 2; ++i) {
+    nodes += "[[nodes]]\nhostname = \"w" + std::to_string(i) + "\"\nmac = \"52:54:00:44:00:0" +
+             std::to_string(i) + "\"\nip = \"" + lan_->receiver_address(i) +
+             "\"\ngroup = \"web\"\nboot_order = " + std::to_string(i) + "\n";
+  }
+  std::ofstream(dir_ / "nodes.toml") << nodes;
+  ChildProcess server(
+      lan_->InServer({FLEETCAST_SERVER_BIN, "serve", img_, "--interface",
+                      testing::NamespaceLan::kInterface, "--max-wait", "60", "--rate", "300m",
+                      "--port", "7340", "--nodes", dir_ / "nodes.toml", "--http-token", token}));
+  ASSERT_TRUE(server.WaitForText("status page: http://127.0.0.1:8080/", 60));
+  const auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {FLEETCAST_SERVER_BIN, "ctl"});
+    return testing::RunProgram(lan_->InServer(args), 60);
+  };
+  // Without the token an action is refused; with it the group is held.
+  ProgramResult r = ctl({"hold", "web", "--token", "wrong"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fleetcast-server: error: ctl hold: 401"), std::string::npos) << r.err;
+  r = ctl({"hold", "web", "--token", token});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hold web: done\n");
+
+  for (int i = 1; i <= 2; ++i) {
+    clients_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(
+        i, {FLEETCAST_CLIENT_BIN, "receive", "--server", lan_->server_address() + ":7340",
+            "--target", dir_ / ("node" + std::to_string(i) + ".raw"), "--node-id",
+            "52:54:00:44:00:0" + std::to_string(i)})));
+  }
+  ASSERT_TRUE(server.WaitForText("w2: ready", kTimeout));
+  ASSERT_EQ(ctl({"unhold", "web", "--token", token}).exit_code, 0);
+
+  // w1 boots alone and calls back; a wrong token and a second call are refused.
+  for (int i = 1; i <= 2; ++i) {
+    const ProgramResult client = clients_[i - 1]->Wait(kTimeout);
+    ASSERT_EQ(client.exit_code, 0) << client.err;
+    const std::string url = CallbackUrl(dir_ / ("node" + std::to_string(i) + ".raw"));
+    ASSERT_NE(url.find("?token="), std::string::npos) << url;
+    const auto post = [&](const std::string& u) {
+      return testing::RunProgram(lan_->InReceiver(i, {"curl", "-fsS", "-X", "POST", u}), 60)
+          .exit_code;
+    };
+    EXPECT_EQ(post(url.substr(0, url.size() - 4) + "beef"), 22) << url;  // 403
+    EXPECT_EQ(post(url), 0) << url;
+    EXPECT_EQ(post(url), 22) << url;  // already up: a reused token is refused
+  }
+  const ProgramResult s = server.Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  // Held, then released only after the operator let go, then w2 only after w1 was up.
+  const size_t unheld = s.err.find("group web: no longer held by the operator");
+  const size_t w1_released = s.err.find("w1: released");
+  const size_t w1_up = s.err.find("w1: up");
+  const size_t w2_released = s.err.find("w2: released");
+  ASSERT_NE(unheld, std::string::npos) << s.err;
+  EXPECT_LT(unheld, w1_released);
+  EXPECT_LT(w1_up, w2_released);
+  const nlohmann::json report = Report();
+  EXPECT_EQ(Node(report, "w1")["up_how"], "callback");
+  EXPECT_EQ(Node(report, "w2")["state"], "up");
+}
+
 }  // namespace
 }  // namespace fleetcast
