@@ -346,8 +346,11 @@ Status RunServe(const ServeOptions& options) {
   if (!inventory.ok()) return inventory.status();
   Orchestrator* orchestrator = inventory->orchestrator.get();
   size_t min_clients = options.min_clients;
-  if (min_clients == 0)
-    min_clients = inventory->loaded ? inventory->loaded->inventory.nodes.size() : 1;
+  // With an inventory: every node still to be released (a restarted server
+  // does not wait for nodes it already released).
+  if (min_clients == 0) {
+    min_clients = orchestrator != nullptr ? std::max<size_t>(orchestrator->PendingNodes(), 1) : 1;
+  }
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;
   try {
