@@ -53,12 +53,12 @@ if [[ $(id -u) -eq 0 ]]; then
   echo "namespace LAN: server 10.79.0.1, receivers 10.79.0.11-14, bridge with IGMP snooping"
   in_server() { ip netns exec fcdemo-srv "$@"; }
   in_node() { local i=$1; shift; ip netns exec "fcdemo-rcv$i" "$@"; }
-  iface=fcnet0 server_addr=10.79.0.1
+  iface=fcnet0 server_addr=10.79.0.1 net=10.79.0 http=127.0.0.1:8080
 else
   echo "not root: deploying on loopback instead of a namespace LAN"
   in_server() { "$@"; }
   in_node() { shift; "$@"; }
-  iface=lo server_addr=127.0.0.1
+  iface=lo server_addr=127.0.0.1 net=127.0.0 http=127.0.0.1:18080
 fi
 in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
   --max-wait 30 --rate 1g --port 7010 >"$work/serve.out" 2>"$work/serve.log" &
@@ -83,53 +83,59 @@ done
 say "inventory: nodes.toml for the 4 demo nodes"
 rm -rf "$work/drivers" "$work/answers" "$work/sysfs"
 cp -r tests/data/drivers "$work/drivers"
-cat >"$work/nodes.toml" <<'EOF'
+# Node addresses are the receivers' own, so the server can check "up" there.
+cat >"$work/nodes.toml" <<EOF
 [defaults]
 prefix = 24
-gateway = "10.79.0.1"
-dns = ["10.79.0.1"]
+gateway = "$net.1"
+dns = ["$net.1"]
 admin_password_secret = "admin"
 
-[groups.db]
-up = "tcp:1433"
-commands = ["msdtc -install -a", "msdtc -resetlog"]
+# A demo cluster: lin01 boots alone; lin02 only once lin01 answers on 7450.
+[groups.lab]
+up = "tcp:7450"
+timeout = 60
+wave = 1
+commands = ["systemctl restart cluster-agent"]
 
 [[nodes]]
 hostname = "lin01"
 mac = "52:54:00:79:00:11"
-ip = "10.79.0.111"
+ip = "$net.11"
 flavour = "cloud-init"
 timezone = "Europe/London"
+group = "lab"
+boot_order = 1
 commands = ["systemctl enable --now benchmark-agent"]
 
 [[nodes]]
 hostname = "lin02"
 mac = "52:54:00:79:00:12"
-ip = "10.79.0.112"
+ip = "$net.12"
 flavour = "cloud-init"
+group = "lab"
+boot_order = 2
 
 [[nodes]]
 hostname = "XP01"
 mac = "52:54:00:79:00:13"
-ip = "10.79.0.113"
+ip = "$net.13"
 flavour = "sysprep-inf"
-group = "db"
-boot_order = 1
 drivers = "drivers"
 
 [[nodes]]
 hostname = "WEB01"
 mac = "52:54:00:79:00:14"
-ip = "10.79.0.114"
+ip = "$net.14"
 flavour = "unattend-xml"
 commands = ["iisreset /restart"]
 EOF
 printf 'admin = "demo-Adm1n-pw"\n' >"$work/secrets.toml"
 chmod 600 "$work/secrets.toml"
-echo "2 cloud-init nodes, 1 sysprep-inf with a driver catalog (tests/data/drivers), 1 unattend-xml"
+echo "cluster group lab (lin01 first, then lin02), XP01 (sysprep-inf, driver catalog), WEB01 (unattend-xml)"
 
 say "probe a broken copy: one line per mistake, exit 1, nothing touched"
-sed -e 's/"10.79.0.112"/"10.79.0.111"/' -e 's/"WEB01"/"WEBSERVER-NUMBER-1"/' \
+sed -e "s/\"$net.12\"/\"$net.11\"/" -e 's/"WEB01"/"WEBSERVER-NUMBER-1"/' \
   "$work/nodes.toml" >"$work/broken.toml"
 if "$server" probe --nodes "$work/broken.toml" --secrets "$work/secrets.toml"; then
   echo "demo: error: the probe passed a broken inventory"
@@ -138,7 +144,8 @@ fi
 
 say "probe nodes.toml: every answer file rendered into $work/answers"
 "$server" probe --nodes "$work/nodes.toml" --secrets "$work/secrets.toml" \
-  --image "$work/sample.fcimg" --answers-out "$work/answers" --callback-host "$server_addr"
+  --image "$work/sample.fcimg" --answers-out "$work/answers" --callback-host "$server_addr" \
+  --http-port "${http##*:}"
 for n in lin01 lin02; do
   echo "  $n meta-data: $(tr '\n' ' ' <"$work/answers/$n/nocloud/meta-data")"
 done
@@ -155,22 +162,42 @@ for kv in vendor=0x1000 device=0x0030 subsystem_vendor=0x1000 subsystem_device=0
   echo "${kv#*=}" >"$dev/${kv%%=*}"
 done
 
-say "deploy with identities: serve --nodes probes first, then sends each node its own"
-rm -f "$work"/node*.raw
-in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
-  --max-wait 30 --rate 1g --port 7011 --nodes "$work/nodes.toml" \
-  --secrets "$work/secrets.toml" >"$work/serve-id.out" 2>"$work/serve-id.log" &
+say "deploy with identities and a staggered first boot"
+rm -f "$work"/node*.raw "$work"/boot*.pid
+in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --max-wait 30 --rate 1g \
+  --port 7011 --nodes "$work/nodes.toml" --secrets "$work/secrets.toml" \
+  --state "$work/nodes.state" --fresh-state --http "$http" \
+  --http-token demo-operator-token >"$work/serve-id.out" 2>"$work/serve-id.log" &
 serve_pid=$!
 macs=(52:54:00:79:00:11 52:54:00:79:00:12 52:54:00:79:00:13 52:54:00:79:00:14)
 pids=()
 for i in 1 2 3 4; do
-  in_node "$i" "$client" receive --server "$server_addr:7011" --target "$work/node$i.raw" \
-    --node-id "${macs[$((i - 1))]}" --sysfs "$work/sysfs" 2>"$work/node$i-id.log" &
+  (
+    in_node "$i" "$client" receive --server "$server_addr:7011" --target "$work/node$i.raw" \
+      --node-id "${macs[$((i - 1))]}" --sysfs "$work/sysfs" 2>"$work/node$i-id.log" || exit 1
+    # Released: this stand-in is the cluster node's first boot, answering on
+    # the group's health port at the node's own address.
+    if [[ $i -le 2 ]]; then
+      in_node "$i" python3 -c "import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$net.1$i', 7450)); s.listen(8)
+while True: s.accept()[0].close()" &
+      echo $! >"$work/boot$i.pid"
+    fi
+  ) &
   pids+=($!)
 done
+page=$(timeout 30 tail -n +1 -f "$work/serve-id.log" | grep -m1 -o 'status page: .*' || true)
+echo "  $page"
+echo "  (in the server's namespace: ip netns exec fcdemo-srv curl <address>api/state; ctl with" \
+  "--token demo-operator-token)"
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 wait "$serve_pid" || status=1
+for f in "$work"/boot*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+grep -E ": (released|up)( |$)|group lab" "$work/serve-id.log" | grep -v ' released (' |
+  sed 's/^.* info: /  /'
+cat "$work/serve-id.out" | sed -n '/^node /,$p'
 grep -E "identity .* sent" "$work/serve-id.log" | sed 's/^.*info: /  /'
 for i in 1 2 3 4; do
   grep -E "disk verified|wrote|registered|no SYSTEM hive" "$work/node$i-id.log" |
@@ -179,9 +206,12 @@ done
 [[ $status -eq 0 ]] || { echo "demo: error: the deployment with identities failed; logs in $work"; exit 1; }
 
 say "read each node's identity back out of its disk and compare with what was rendered"
+# serve adds each node's call-back token to the URL the probe rendered
+# without one: the files must be identical but for that.
 same() { # same WHAT RENDERED ON_DISK
-  if cmp -s "$2" "$3"; then
-    echo "  $1: on the disk, byte-identical to the rendered file"
+  if cmp -s <(sed 's/?token=[0-9a-f]*//' "$2") <(sed 's/?token=[0-9a-f]*//' "$3"); then
+    echo "  $1: on the disk, identical to the rendered file$(grep -q '?token=' "$3" &&
+      echo ' (plus its call-back token)')"
   else
     echo "demo: error: $1 on the disk differs from $2"
     status=1
@@ -212,4 +242,4 @@ same 'WEB01 C:\Windows\Panther\unattend.xml' "$work/answers/WEB01/unattend.xml" 
   "$work/WEB01.unattend.xml"
 rm -f "$work"/node*.ntfs
 [[ $status -eq 0 ]] || { echo "demo: error: an identity did not land; logs in $work"; exit 1; }
-echo "demo: every node verified its disk, then wrote its own identity into it"
+echo "demo: every node verified its disk and wrote its own identity; cluster lab came up lead first"

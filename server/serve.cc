@@ -175,6 +175,10 @@ Result<InventoryRun> StartInventory(const ServeOptions& options, const ImageRead
   run.orchestrator = std::move(*orchestrator);
   Result<std::pair<std::string, uint16_t>> http = ParseHttpAddress(options.http);
   if (!http.ok()) return http.status();
+  if (http->second == 0) {
+    return Status::InvalidArgument("--http " + options.http +
+                                   ": nodes call back on this port; give a fixed one");
+  }
   Result<Identities> identities =
       BuildIdentities(*run.loaded, http->second, address, *run.orchestrator);
   if (!identities.ok()) return identities.status();

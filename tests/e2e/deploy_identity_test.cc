@@ -180,7 +180,7 @@ TEST_F(IdentityDeployTest, EachNodeGetsItsOwnIdentityOnItsDisk) {
 
 TEST_F(IdentityDeployTest, NodeMissingFromTheInventoryIsTurnedAway) {
   ChildProcess server({FLEETCAST_SERVER_BIN, "serve", img_, "--interface", "lo", "--min-clients",
-                       "1", "--max-wait", "60", "--port", "7331", "--http", "127.0.0.1:0",
+                       "1", "--max-wait", "60", "--port", "7331", "--http", "127.0.0.1:18181",
                        "--nodes", dir_ / "nodes.toml", "--secrets", dir_ / "secrets.toml"});
   const ProgramResult r = testing::RunProgram(
       {FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7331", "--target",
