@@ -48,6 +48,16 @@ std::string DeploymentStatus::Metrics() {
   metric("fleetcast_bytes_sent_total", "counter", "UDP payload bytes multicast.",
          sender_->bytes_sent());
   metric("fleetcast_image_bytes", "gauge", "Raw size of the image.", image_bytes_);
+  metric("fleetcast_rate_bits_per_second", "gauge", "The sender's current rate (0: unlimited).",
+         sender_->current_rate());
+  // Repair overhead: payload sent over one copy of the stored image.
+  const double overhead = stored_bytes_ == 0 ? 0.0
+                                             : static_cast<double>(sender_->bytes_sent()) /
+                                                   static_cast<double>(stored_bytes_);
+  out +=
+      "# HELP fleetcast_send_ratio Payload sent over the stored image's size (1 = no repair).\n"
+      "# TYPE fleetcast_send_ratio gauge\nfleetcast_send_ratio " +
+      std::to_string(overhead) + "\n";
   out += "# HELP fleetcast_clients Clients joined.\n# TYPE fleetcast_clients gauge\n";
   out += "fleetcast_clients " + std::to_string(deployment_->Clients().size()) + "\n";
   if (orchestrator_ != nullptr) out += orchestrator_->Metrics();

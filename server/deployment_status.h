@@ -18,12 +18,13 @@ class DeploymentStatus : public StatusSource {
  public:
   /// `orchestrator` may be null (no inventory): nodes are then the clients.
   DeploymentStatus(Deployment* deployment, Orchestrator* orchestrator, const StreamSender* sender,
-                   uint64_t image_bytes, uint64_t stored_chunks)
+                   uint64_t image_bytes, uint64_t stored_chunks, uint64_t stored_bytes)
       : deployment_(deployment),
         orchestrator_(orchestrator),
         sender_(sender),
         image_bytes_(image_bytes),
-        stored_chunks_(stored_chunks) {}
+        stored_chunks_(stored_chunks),
+        stored_bytes_(stored_bytes) {}
 
   nlohmann::json Snapshot() override;
   std::string Metrics() override;
@@ -38,6 +39,7 @@ class DeploymentStatus : public StatusSource {
   const StreamSender* sender_;
   uint64_t image_bytes_;
   uint64_t stored_chunks_;
+  uint64_t stored_bytes_;
 };
 
 }  // namespace fleetcast

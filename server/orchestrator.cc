@@ -307,9 +307,11 @@ bool Orchestrator::Settled() const {
     if (const Node* node = Find(c.node)) joined.insert(node->spec->hostname);
   }
   std::lock_guard<std::mutex> lock(mu_);
-  std::set<std::string> stuck;  // groups nothing more happens in without an operator
+  // A timed-out group waits for nothing more; a held one waits for its
+  // operator, so serve keeps running.
+  std::set<std::string> stuck;
   for (const GroupStatus& g : Plan().groups) {
-    if (g.held || g.timed_out) stuck.insert(g.name);
+    if (g.timed_out && !g.held) stuck.insert(g.name);
   }
   for (const auto& [hostname, node] : nodes_) {
     const NodeState state = node.machine.state();

@@ -48,8 +48,9 @@ class Orchestrator {
 
   /// Follows the deployment, releases whom the planner says, checks "up".
   void Tick();
-  /// True when nothing more happens without an operator: every node that
-  /// joined is up or failed, or waits in a held or timed-out group.
+  /// True when nothing more will happen: every node that joined is up or
+  /// failed, released outside a group, or waits in a timed-out group. A
+  /// held group keeps serve running for its operator.
   bool Settled() const;
   /// True once every inventory node has joined (a start policy).
   bool AllJoined() const;

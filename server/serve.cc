@@ -369,7 +369,7 @@ Status RunServe(const ServeOptions& options) {
   StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
   StreamSender sender(*image, &deployment, &*socket, stream);
   DeploymentStatus status(&deployment, orchestrator, &sender, image->table().raw_size(),
-                          image->table().stored_count());
+                          image->table().stored_count(), image->table().stored_bytes());
   Result<HttpServers> http =
       StartHttp(io, options, &status, AddressText(*address), orchestrator != nullptr);
   if (!http.ok()) return http.status();

@@ -170,6 +170,7 @@ Status StreamSender::Flush(uint64_t rate_bits) {
     bytes_ += batch_[i].size();
   }
   if (adaptive_) rate_bits = rate_control_.rate();
+  current_rate_ = rate_bits;
   interval_bytes_ += wire_bytes;
   if (rate_bits > 0) {
     // Token bucket: each batch may leave no earlier than its share of time.

@@ -44,6 +44,8 @@ class StreamSender {
   /// When the first pass began (after the start policy let it).
   std::chrono::steady_clock::time_point started() const { return started_; }
   uint64_t bytes_sent() const { return bytes_; }
+  /// The rate of the last batch, bits per second (0: unlimited or not sending yet).
+  uint64_t current_rate() const { return current_rate_; }
 
  private:
   Status SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
@@ -81,6 +83,7 @@ class StreamSender {
   std::chrono::steady_clock::time_point started_;
   std::atomic<uint64_t> datagrams_{0};  // read by the status page
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> current_rate_{0};
 };
 
 }  // namespace fleetcast

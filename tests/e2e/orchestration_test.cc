@@ -193,7 +193,7 @@ std::string CallbackUrl(const std::string& disk) {
       testing::RunProgram({"/usr/sbin/debugfs", "-R", "cat /var/lib/cloud/seed/nocloud/user-data",
                            disk + "?offset=1048576"});
   const size_t start = r.out.find("http://");
-  if (start == std::string::npos) return "";
+  if (start == std::string::npos) return "no URL in: " + r.out + r.err;
   return r.out.substr(start, r.out.find('\'', start) - start);
 }
 
@@ -229,7 +229,21 @@ TEST_F(OrchestrationTest, CallbackGroupHeldAndUnheldByTheOperator) {
             "--target", dir_ / ("node" + std::to_string(i) + ".raw"), "--node-id",
             "52:54:00:44:00:0" + std::to_string(i)})));
   }
+  ASSERT_TRUE(server.WaitForText("w1: ready", kTimeout));
   ASSERT_TRUE(server.WaitForText("w2: ready", kTimeout));
+  // The API and the metrics see the held group and the ready nodes.
+  const auto get = [&](const std::string& path) {
+    return testing::RunProgram(lan_->InServer({"curl", "-fsS", "http://127.0.0.1:8080" + path}), 60)
+        .out;
+  };
+  const nlohmann::json state = nlohmann::json::parse(get("/api/state"), nullptr, false);
+  ASSERT_TRUE(state.is_object());
+  EXPECT_EQ(state["groups"][0]["name"], "web");
+  EXPECT_EQ(state["groups"][0]["held"], true);
+  const std::string metrics = get("/metrics");
+  EXPECT_NE(metrics.find("fleetcast_nodes{state=\"ready\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("fleetcast_bytes_sent_total "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("fleetcast_send_ratio "), std::string::npos) << metrics;
   ASSERT_EQ(ctl({"unhold", "web", "--token", token}).exit_code, 0);
 
   // w1 boots alone and calls back; a wrong token and a second call are refused.
