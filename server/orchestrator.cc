@@ -240,6 +240,11 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
     Advance(*node, NodeState::kReady);
   } else if (state == NodeState::kReceiving && !client.connected) {
     Advance(*node, NodeState::kWaiting, "its client left before it was done");
+  } else if (state == NodeState::kReleased && client.connected && client.done && !node->told) {
+    // Recorded as released by a server that died before telling it: the
+    // client is still imaging, so it never rebooted. Deliver that release.
+    node->told = deployment_->SendTo(node->client_id, control::Release{options_.on_release});
+    if (node->told) spdlog::info("{}: its recorded release delivered", node->spec->hostname);
   }
 }
 
@@ -254,6 +259,7 @@ void Orchestrator::Release(Node& node, bool by_hand) {
   node.released_at = now;
   Advance(node, NodeState::kReleased);
   const bool told = deployment_->SendTo(node.client_id, control::Release{options_.on_release});
+  node.told = told;
   spdlog::info("{}: released{} ({}){}", node.spec->hostname, by_hand ? " by hand" : "",
                options_.on_release, told ? "" : "; its client is gone and was not told");
 }

@@ -83,6 +83,7 @@ class Orchestrator {
     double started_at = 0, done_at = 0;  // unix seconds: joined, verified
     std::string client_id;               // as its client said hello
     bool connected = false;
+    bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
   };
 

@@ -187,6 +187,45 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   }
 }
 
+// Kill the server as soon as it logs a step, restart it on the same state, and
+// finish: whatever the step, nobody is released twice and the group's order holds.
+class KilledServerTest : public OrchestrationTest,
+                         public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(KilledServerTest, ResumesWithoutReleasingTwice) {
+  WriteNodes(60);
+  auto server = StartServer();
+  StartClients();
+  // To see n1 up, its first boot must run under the first server.
+  const bool lead_boots_first = std::string(GetParam()) == "n1: up";
+  if (lead_boots_first) BootWhenReleased(1);
+  ASSERT_TRUE(server->WaitForText(GetParam(), kTimeout)) << GetParam();
+  server->Signal(SIGKILL);
+  const ProgramResult first = server->Wait(kTimeout);
+  auto again = StartServer();
+  for (int i = lead_boots_first ? 2 : 1; i <= 5; ++i) BootWhenReleased(i);
+  const ProgramResult s = again->Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  // A node the first server released is never released by the second.
+  for (const char* name : {"n1", "n2", "n3", "s1", "s2"}) {
+    const std::string released = std::string(name) + ": released";
+    if (first.err.find(released) != std::string::npos) {
+      EXPECT_EQ(s.err.find(released), std::string::npos) << name << "\n" << s.err;
+    }
+  }
+  const nlohmann::json report = Report();
+  ASSERT_TRUE(report.is_object());
+  const auto& n1 = Node(report, "n1");
+  EXPECT_EQ(n1["state"], "up");
+  for (const char* name : {"n2", "n3"}) {
+    EXPECT_EQ(Node(report, name)["state"], "up") << name;
+    EXPECT_GE(Node(report, name)["released_at"].get<double>(), n1["up_at"].get<double>());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EachStep, KilledServerTest,
+                         ::testing::Values("n1: receiving", "n1: ready", "n1: released", "n1: up"));
+
 // The call back a node's first boot makes, as its cloud-init seed on its disk says.
 std::string CallbackUrl(const std::string& disk) {
   const ProgramResult r =

@@ -151,7 +151,7 @@ TEST_F(ProbeCliTest, ServeRefusesToStartOnAProblem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(
       r.err.find("fleetcast-server: error: " + nodes_ +
-                 ": 7 problems (above); fix nodes.toml and probe again; no disk was touched\n"),
+                 ": 11 problems (above); fix nodes.toml and probe again; no disk was touched\n"),
       std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("serving"), std::string::npos) << r.err;
