@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,6 +56,15 @@ EXIT_TIMEOUT = 60      # s: serve and clients exit after the deployment
 SERVER_BIN = None
 CLIENT_BIN = None
 STRICT_FINAL_STATE = False
+RUNNING = []  # the test running now, for the signal handler
+
+
+def on_signal(signum, _frame):
+    """SIGTERM/SIGINT (ctest, Ctrl-C): kill the children, drop the temp dir."""
+    for test in RUNNING:
+        test._stop_everything()
+        shutil.rmtree(test.dir, ignore_errors=True)
+    os._exit(128 + signum)
 
 
 def free_port():
@@ -101,6 +111,8 @@ class StatusPageBrowserTest(unittest.TestCase):
         self.procs = {}  # name -> (Popen, log path)
         self.driver = None
         self.addCleanup(self._stop_everything)
+        RUNNING.append(self)
+        self.addCleanup(RUNNING.remove, self)
 
         raw = os.path.join(self.dir, 'disk.raw')
         with open(raw, 'wb') as f:
@@ -357,6 +369,8 @@ def main():
     for path in (SERVER_BIN, CLIENT_BIN, CHROMEDRIVER, CHROMIUM):
         if not os.access(path, os.X_OK):
             sys.exit(f'status_page_test: error: {path} is missing or not executable')
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
