@@ -15,6 +15,8 @@ packages=(
   # tools the demo, tests and benchmarks run
   zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables
   ntfs-3g libhivex-bin
+  # the status page's browser test
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
