@@ -126,6 +126,15 @@ class Receiver {
       connection_lost_ = m.status().code() == Status::Code::kIOError;
       return m.status();
     }
+    // A server with an inventory sends this node's identity before the session.
+    if (auto* identity = std::get_if<control::Identity>(&*m)) {
+      identity_ = std::move(*identity);
+      m = conn_.Receive(kSessionTimeout);
+      if (!m.ok()) {
+        connection_lost_ = m.status().code() == Status::Code::kIOError;
+        return m.status();
+      }
+    }
     if (auto* e = std::get_if<control::Error>(&*m)) return Status::IOError("server: " + e->message);
     auto* session = std::get_if<control::Session>(&*m);
     if (session == nullptr) return Status::Corruption("server sent " + control::TypeName(*m));

@@ -86,12 +86,13 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     }
     node_ = hello.node;
     timer_.cancel();
-    Deliver(*session_);
+    // The identity goes first: the client holds it before it can finish.
     if (identity) {
       spdlog::info("{}: identity {} sent ({} answer files)", node_, identity->hostname,
                    identity->files.size());
       Deliver(*identity);
     }
+    Deliver(*session_);
     std::weak_ptr<ControlSession> weak = shared_from_this();
     deployment_->Join(node_, [weak](const control::Message& m) {
       if (auto self = weak.lock()) self->Deliver(m);

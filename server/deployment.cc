@@ -63,6 +63,7 @@ void Deployment::OnProgress(const std::string& node, const control::Progress& p)
   if (got + lost < kMinInterval) return;
   c.interval_loss = static_cast<double>(lost) / static_cast<double>(got + lost);
   c.progress = p;
+  c.view.loss = static_cast<double>(p.lost) / static_cast<double>(p.received + p.lost);
   planner_.ObserveLoss(node,
                        static_cast<double>(p.lost) / static_cast<double>(p.received + p.lost));
 }

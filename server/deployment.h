@@ -34,6 +34,7 @@ class Deployment {
     uint64_t chunks_done = 0;
     uint64_t rejected = 0;
     uint64_t last_datagrams = 0;  // shards it took in the last pass
+    double loss = 0;              // its loss in the latest pass it reported on
     std::string digest;
   };
 

@@ -26,6 +26,7 @@ nlohmann::json DeploymentStatus::Snapshot() {
                                  : c.connected ? "receiving"
                                                : "waiting"},
                        {"progress", progress},
+                       {"loss", c.loss},
                        {"group", ""},
                        {"boot_order", 0}});
     }

@@ -223,6 +223,7 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
   node->client_id = client.node;
   node->connected = client.connected;
   node->chunks_done = client.chunks_done;
+  node->loss = std::max(node->loss, client.loss);
   if (node->machine.state() == NodeState::kWaiting && client.connected) {
     node->started_at = now;
     Advance(*node, NodeState::kReceiving);
@@ -233,7 +234,7 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
     node->done_at = now;
     (void)store_->RecordDigest(node->spec->hostname, client.digest);
     (void)store_->RecordTimings(node->spec->hostname,
-                                {options_.image_bytes, now - node->started_at, 0});
+                                {options_.image_bytes, now - node->started_at, node->loss});
     Advance(*node, NodeState::kVerified);
     // The client writes its identity before it says done.
     Advance(*node, NodeState::kCustomised);
@@ -438,7 +439,7 @@ nlohmann::json Orchestrator::Snapshot() const {
                      {"state", NodeStateName(state)},
                      {"progress", std::min(progress, 1.0)},
                      {"mbps", seconds > 0 ? progress * options_.image_bytes / seconds / 1e6 : 0.0},
-                     {"loss", 0.0},
+                     {"loss", node.loss},
                      {"seconds", seconds},
                      {"reason", node.machine.reason()},
                      {"group", node.spec->group},
@@ -477,6 +478,7 @@ nlohmann::json Orchestrator::ReportJson() const {
                         {"digest", node.digest},
                         {"seconds", seconds},
                         {"mbps", seconds > 0 ? options_.image_bytes / seconds / 1e6 : 0.0},
+                        {"loss", node.loss},
                         {"reason", node.machine.reason()}};
     if (node.released_at) n["released_at"] = *node.released_at;
     if (node.up_at) n["up_at"] = *node.up_at;
@@ -507,10 +509,10 @@ std::string Orchestrator::ReportText() const {
     }
     std::string note = n["reason"].get<std::string>();
     if (n.contains("up_how")) note = "up by " + n["up_how"].get<std::string>();
-    std::snprintf(line, sizeof line, "%-11s %-10s %-33s %6.1f %7.1f %12s  %s\n",
+    std::snprintf(line, sizeof line, "%-11s %-10s %-33s %6.1f %7.1f %5.1f%% %12s  %s\n",
                   n["hostname"].get<std::string>().c_str(), n["state"].get<std::string>().c_str(),
                   n["digest"].get<std::string>().c_str(), n["seconds"].get<double>(),
-                  n["mbps"].get<double>(), up.c_str(), note.c_str());
+                  n["mbps"].get<double>(), 100 * n["loss"].get<double>(), up.c_str(), note.c_str());
     out += line;
   }
   for (const auto& g : report["groups"]) out += g.get<std::string>() + "\n";

@@ -85,6 +85,7 @@ class Orchestrator {
     bool connected = false;
     bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
+    double loss = 0;  // worst pass loss its client reported
   };
 
   Orchestrator(const LoadedInventory* inventory, Deployment* deployment,

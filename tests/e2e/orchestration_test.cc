@@ -79,10 +79,11 @@ class OrchestrationTest : public ::testing::Test {
   }
 
   void WriteNodes(int timeout_s) { std::ofstream(dir_ / "nodes.toml") << Nodes(*lan_, timeout_s); }
-  std::unique_ptr<ChildProcess> StartServer() {
-    return std::make_unique<ChildProcess>(lan_->InServer(
-        {FLEETCAST_SERVER_BIN, "serve", img_, "--interface", testing::NamespaceLan::kInterface,
-         "--max-wait", "60", "--rate", "300m", "--port", "7340", "--nodes", dir_ / "nodes.toml"}));
+  std::unique_ptr<ChildProcess> StartServer(const std::string& max_wait = "60") {
+    return std::make_unique<ChildProcess>(
+        lan_->InServer({FLEETCAST_SERVER_BIN, "serve", img_, "--interface",
+                        testing::NamespaceLan::kInterface, "--max-wait", max_wait, "--rate", "300m",
+                        "--port", "7340", "--nodes", dir_ / "nodes.toml"}));
   }
   void StartClients() {
     for (int i = 1; i <= 5; ++i) {
@@ -185,6 +186,28 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   for (const char* name : {"n2", "n3"}) {
     EXPECT_GE(Node(report, name)["released_at"].get<double>(), n1["up_at"].get<double>());
   }
+}
+
+TEST_F(OrchestrationTest, NodeThatNeverAppearsBlocksNoOtherGroup) {
+  // ghost leads a group of its own and never boots the imaging media.
+  std::ofstream(dir_ / "nodes.toml")
+      << Nodes(*lan_, 60)
+      << "\n[groups.other]\nup = \"tcp:7440\"\n\n[[nodes]]\nhostname = \"ghost\"\n"
+         "mac = \"52:54:00:44:00:09\"\nip = \"10.78.0.99\"\ngroup = \"other\"\nboot_order = 1\n";
+  auto server = StartServer("3");
+  StartClients();
+  for (int i = 1; i <= 5; ++i) BootWhenReleased(i);
+  const ProgramResult s = server->Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("fleetcast-server: error: deployment incomplete: never joined: ghost; "
+                       "check those machines booted the imaging media"),
+            std::string::npos)
+      << s.err;
+  const nlohmann::json report = Report();
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(Node(report, "ghost")["state"], "waiting");
+  EXPECT_EQ(Node(report, "ghost")["reason"], "never joined");
+  for (const char* name : {"n1", "n2", "n3"}) EXPECT_EQ(Node(report, name)["state"], "up");
 }
 
 // Kill the server as soon as it logs a step, restart it on the same state, and
