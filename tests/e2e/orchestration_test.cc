@@ -172,7 +172,7 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   ASSERT_EQ(lead.exit_code, 0) << lead.err;
   server->Signal(SIGKILL);
   server->Wait(kTimeout);
-  auto again = StartServer();
+  auto again = StartServer("5");
   boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(1, FirstBoot())));
   for (int i = 2; i <= 5; ++i) BootWhenReleased(i);
   const ProgramResult s = again->Wait(kTimeout);
@@ -225,7 +225,7 @@ TEST_P(KilledServerTest, ResumesWithoutReleasingTwice) {
   ASSERT_TRUE(server->WaitForText(GetParam(), kTimeout)) << GetParam();
   server->Signal(SIGKILL);
   const ProgramResult first = server->Wait(kTimeout);
-  auto again = StartServer();
+  auto again = StartServer("5");
   for (int i = lead_boots_first ? 2 : 1; i <= 5; ++i) BootWhenReleased(i);
   const ProgramResult s = again->Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
