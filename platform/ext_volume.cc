@@ -18,18 +18,6 @@ namespace fleetcast {
 
 namespace {
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > start) parts.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
 // "/a/b" for the first `count` components: the path so far, for messages.
 std::string Prefix(const std::vector<std::string>& parts, size_t count) {
   std::string out;
@@ -127,10 +115,10 @@ Status ExtVolume::CheckUsable(std::string_view path, bool for_writing) const {
   if (for_writing && (fs_->flags & EXT2_FLAG_RW) == 0) {
     return Status::InvalidArgument(where + ": the volume was opened read-only; open it writable");
   }
-  if (path.empty() || path.front() != '/' || SplitPath(path).empty()) {
+  if (path.empty() || path.front() != '/' || SplitVolumePath(path).empty()) {
     return Status::InvalidArgument(where + ": not an absolute path to a file; check the path");
   }
-  for (const std::string& part : SplitPath(path)) {
+  for (const std::string& part : SplitVolumePath(path)) {
     if (part == "." || part == "..") {
       return Status::InvalidArgument(where + ": \".\" and \"..\" are not allowed; check the path");
     }
@@ -272,7 +260,7 @@ Status ExtVolume::SetAttributes(std::string_view path, uint32_t ino, uint32_t mo
 Status ExtVolume::WriteFile(std::string_view path, ByteView bytes, uint32_t mode) {
   if (Status s = CheckUsable(path, true); !s.ok()) return s;
   mode &= 07777;
-  const std::vector<std::string> parts = SplitPath(path);
+  const std::vector<std::string> parts = SplitVolumePath(path);
   Result<uint32_t> dir = MakeDirs(parts, parts.size() - 1);
   if (!dir.ok()) return dir.status();
   ext2_ino_t ino = 0;

@@ -217,4 +217,16 @@ std::string PartialPath(const std::string& path) {
   return path + ".partial-" + std::to_string(::getpid());
 }
 
+std::vector<std::string> SplitVolumePath(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) parts.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
 }  // namespace fleetcast

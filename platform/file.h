@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/coding.h"
 #include "core/status.h"
@@ -64,6 +66,9 @@ class File {
 
 /// "<path>: <strerror>; <advice for that errno>".
 Status ErrnoStatus(const std::string& path, int err);
+
+/// "/a/b/c" -> {"a", "b", "c"}: a path inside a volume, empty parts ("//") skipped.
+std::vector<std::string> SplitVolumePath(std::string_view path);
 
 /// True if both paths exist and name the same inode.
 bool SameFile(const std::string& a, const std::string& b);

@@ -42,19 +42,6 @@ std::string WindowsPath(std::string_view path) {
   return out;
 }
 
-// Splits "/a/b/c" into its components; empty ones ("//") are skipped.
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > start) parts.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
 // The partition as libntfs-3g sees it: a device whose byte 0 is `offset` in
 // the file. Holds the descriptor for the life of the volume.
 struct PartitionDevice {
@@ -433,7 +420,7 @@ Status NtfsVolume::Impl::CheckUsable(std::string_view path, bool for_writing) co
   if (for_writing && NVolReadOnly(volume)) {
     return Status::InvalidArgument(where + ": the volume was opened read-only; open it writable");
   }
-  const std::vector<std::string> parts = SplitPath(path);
+  const std::vector<std::string> parts = SplitVolumePath(path);
   if (parts.empty()) return Status::InvalidArgument(where + ": names no file; check the path");
   for (const std::string& part : parts) {
     if (part == "." || part == ".." ||
@@ -448,7 +435,7 @@ Status NtfsVolume::Impl::CheckUsable(std::string_view path, bool for_writing) co
 
 Result<Bytes> NtfsVolume::ReadFile(std::string_view path) {
   if (Status s = impl_->CheckUsable(path, false); !s.ok()) return s;
-  const std::vector<std::string> parts = SplitPath(path);
+  const std::vector<std::string> parts = SplitVolumePath(path);
   Result<ntfs_inode*> ni = impl_->OpenPath(path, parts, parts.size(), false);
   if (!ni.ok()) return ni.status();
   if (IsDirectory(*ni)) {
@@ -473,12 +460,12 @@ Result<Bytes> NtfsVolume::ReadFile(std::string_view path) {
 
 Status NtfsVolume::WriteFile(std::string_view path, ByteView bytes) {
   if (Status s = impl_->CheckUsable(path, true); !s.ok()) return s;
-  return impl_->PutFile(path, SplitPath(path), bytes);
+  return impl_->PutFile(path, SplitVolumePath(path), bytes);
 }
 
 bool NtfsVolume::Exists(std::string_view path) {
   if (!impl_->CheckUsable(path, false).ok()) return false;
-  const std::vector<std::string> parts = SplitPath(path);
+  const std::vector<std::string> parts = SplitVolumePath(path);
   Result<ntfs_inode*> ni = impl_->OpenPath(path, parts, parts.size(), false);
   if (!ni.ok()) return false;
   ntfs_inode_close(*ni);
