@@ -398,8 +398,7 @@ Status RunServe(const ServeOptions& options) {
   if (finished) FinishReleases(options, deployment, orchestrator, ticker, stop);
   ticker.Stop();
   // The last state reaches open status pages before they are closed.
-  for (auto& h : http->servers) h->Notify();
-  std::this_thread::sleep_for(StatusHttpServer::kPushInterval * 3);
+  for (auto& h : http->servers) h->Flush(std::chrono::seconds(1));
   asio::post(io, [&] {
     server->Stop();
     for (auto& h : http->servers) h->Stop();

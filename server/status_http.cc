@@ -321,10 +321,13 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
     });
   }
 
-  /// Queues `event` (a whole "data: ...\n\n"). Any thread.
+  /// Queues `event` (a whole "data: ...\n\n"), counted as pending until it
+  /// is written or dropped. Any thread.
   void Deliver(std::shared_ptr<const std::string> event) {
+    server_->EventsPending(+1);
     asio::post(stream_.get_executor(), [self = shared_from_this(), event = std::move(event)] {
-      if (!self->closed_) self->Enqueue(event);
+      if (self->closed_) return self->server_->EventsPending(-1);
+      self->Enqueue(event, true);
     });
   }
 
@@ -333,23 +336,30 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
   }
 
  private:
-  void Enqueue(std::shared_ptr<const std::string> data) {
+  // `counted`: a Deliver'ed event, which Flush waits for.
+  void Enqueue(std::shared_ptr<const std::string> data, bool counted = false) {
     if (queue_.size() >= 2) {
-      queue_.back() = std::move(data);
+      Drop(queue_.back());
+      queue_.back() = {std::move(data), counted};
       return;
     }
-    queue_.push_back(std::move(data));
+    queue_.push_back({std::move(data), counted});
     if (queue_.size() == 1) DoWrite();
+  }
+
+  void Drop(const std::pair<std::shared_ptr<const std::string>, bool>& item) {
+    if (item.second) server_->EventsPending(-1);
   }
 
   void DoWrite() {
     stream_.expires_after(kWriteTimeout);
-    asio::async_write(stream_, asio::buffer(*queue_.front()),
+    asio::async_write(stream_, asio::buffer(*queue_.front().first),
                       beast::bind_front_handler(&EventStream::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
     if (ec) return OnError(ec, "write");
+    Drop(queue_.front());
     queue_.pop_front();
     if (!queue_.empty()) DoWrite();
   }
@@ -384,6 +394,8 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
     closed_ = true;
     keep_alive_.cancel();
     stream_.close();
+    for (const auto& item : queue_) Drop(item);
+    queue_.clear();
   }
 
   beast::tcp_stream stream_;
@@ -391,7 +403,8 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
   StatusHttpServer* server_;
   std::string peer_;
   bool closed_ = false;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // front is being written
+  // Front is being written; second: counted for Flush.
+  std::deque<std::pair<std::shared_ptr<const std::string>, bool>> queue_;
   std::array<char, 512> ignored_{};
 };
 
@@ -552,6 +565,27 @@ void StatusHttpServer::Notify() {
     notify_posted_ = false;
     OnNotify();
   });
+}
+
+void StatusHttpServer::EventsPending(int delta) {
+  std::lock_guard<std::mutex> lock(flush_mu_);
+  pending_events_ += delta;
+  if (pending_events_ == 0) flush_cv_.notify_all();
+}
+
+void StatusHttpServer::Flush(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    flush_pushed_ = false;
+  }
+  asio::post(strand_, [this] {
+    if (!stopped_) Push();
+    std::lock_guard<std::mutex> lock(flush_mu_);
+    flush_pushed_ = true;
+    flush_cv_.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(flush_mu_);
+  flush_cv_.wait_for(lock, timeout, [this] { return flush_pushed_ && pending_events_ == 0; });
 }
 
 void StatusHttpServer::Stop() {

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -83,6 +85,10 @@ class StatusHttpServer {
   uint16_t port() const { return port_; }
   /// Tells every live-update subscriber that the snapshot changed. Any thread.
   void Notify();
+  /// Pushes the current snapshot to every subscriber now and waits until each
+  /// has it on the wire (or is gone), at most `timeout`: the last state reaches
+  /// open pages before Stop. Not from the io_context's thread.
+  void Flush(std::chrono::milliseconds timeout);
   /// Closes the acceptor and every connection, so run() can return. Any thread.
   void Stop();
 
@@ -102,6 +108,8 @@ class StatusHttpServer {
   /// The current snapshot as one server-sent event.
   std::shared_ptr<const std::string> SnapshotEvent();
   void DoStop();
+  /// Events handed to subscribers and not yet written or dropped (for Flush).
+  void EventsPending(int delta);
 
   boost::asio::io_context& io_;
   // Serializes the handlers that touch the acceptor, timers, flags and lists.
@@ -118,6 +126,10 @@ class StatusHttpServer {
   bool dirty_ = false;      // Notify came while throttled
   std::vector<std::weak_ptr<EventStream>> subscribers_;
   std::vector<std::weak_ptr<Connection>> connections_;
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  int pending_events_ = 0;  // guarded by flush_mu_
+  bool flush_pushed_ = false;
 };
 
 }  // namespace fleetcast
