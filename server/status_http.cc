@@ -309,6 +309,7 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
       : stream_(std::move(socket)),
         keep_alive_(stream_.get_executor()),
         server_(server),
+        pending_(server->pending_),
         peer_(std::move(peer)) {}
 
   void Start() {
@@ -324,9 +325,9 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
   /// Queues `event` (a whole "data: ...\n\n"), counted as pending until it
   /// is written or dropped. Any thread.
   void Deliver(std::shared_ptr<const std::string> event) {
-    server_->EventsPending(+1);
+    pending_->Add(+1);
     asio::post(stream_.get_executor(), [self = shared_from_this(), event = std::move(event)] {
-      if (self->closed_) return self->server_->EventsPending(-1);
+      if (self->closed_) return self->pending_->Add(-1);
       self->Enqueue(event, true);
     });
   }
@@ -348,7 +349,7 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
   }
 
   void Drop(const std::pair<std::shared_ptr<const std::string>, bool>& item) {
-    if (item.second) server_->EventsPending(-1);
+    if (item.second) pending_->Add(-1);
   }
 
   void DoWrite() {
@@ -394,13 +395,17 @@ class StatusHttpServer::EventStream : public StatusHttpServer::Connection,
     closed_ = true;
     keep_alive_.cancel();
     stream_.close();
-    for (const auto& item : queue_) Drop(item);
-    queue_.clear();
+    // The front may still be on the wire: keep the buffers, stop counting them.
+    for (auto& item : queue_) {
+      Drop(item);
+      item.second = false;
+    }
   }
 
   beast::tcp_stream stream_;
   asio::steady_timer keep_alive_;
   StatusHttpServer* server_;
+  std::shared_ptr<PendingEvents> pending_;
   std::string peer_;
   bool closed_ = false;
   // Front is being written; second: counted for Flush.
@@ -567,25 +572,26 @@ void StatusHttpServer::Notify() {
   });
 }
 
-void StatusHttpServer::EventsPending(int delta) {
-  std::lock_guard<std::mutex> lock(flush_mu_);
-  pending_events_ += delta;
-  if (pending_events_ == 0) flush_cv_.notify_all();
+void StatusHttpServer::PendingEvents::Add(int delta) {
+  std::lock_guard<std::mutex> lock(mu);
+  count += delta;
+  if (count == 0) cv.notify_all();
 }
 
 void StatusHttpServer::Flush(std::chrono::milliseconds timeout) {
+  const std::shared_ptr<PendingEvents> pending = pending_;
   {
-    std::lock_guard<std::mutex> lock(flush_mu_);
-    flush_pushed_ = false;
+    std::lock_guard<std::mutex> lock(pending->mu);
+    pending->pushed = false;
   }
-  asio::post(strand_, [this] {
+  asio::post(strand_, [this, pending] {
     if (!stopped_) Push();
-    std::lock_guard<std::mutex> lock(flush_mu_);
-    flush_pushed_ = true;
-    flush_cv_.notify_all();
+    std::lock_guard<std::mutex> lock(pending->mu);
+    pending->pushed = true;
+    pending->cv.notify_all();
   });
-  std::unique_lock<std::mutex> lock(flush_mu_);
-  flush_cv_.wait_for(lock, timeout, [this] { return flush_pushed_ && pending_events_ == 0; });
+  std::unique_lock<std::mutex> lock(pending->mu);
+  pending->cv.wait_for(lock, timeout, [&] { return pending->pushed && pending->count == 0; });
 }
 
 void StatusHttpServer::Stop() {

@@ -108,8 +108,15 @@ class StatusHttpServer {
   /// The current snapshot as one server-sent event.
   std::shared_ptr<const std::string> SnapshotEvent();
   void DoStop();
-  /// Events handed to subscribers and not yet written or dropped (for Flush).
-  void EventsPending(int delta);
+  /// Events handed to subscribers and not yet written or dropped (for
+  /// Flush); shared, since an event stream may outlive the server.
+  struct PendingEvents {
+    std::mutex mu;
+    std::condition_variable cv;
+    int count = 0;
+    bool pushed = false;
+    void Add(int delta);
+  };
 
   boost::asio::io_context& io_;
   // Serializes the handlers that touch the acceptor, timers, flags and lists.
@@ -126,10 +133,7 @@ class StatusHttpServer {
   bool dirty_ = false;      // Notify came while throttled
   std::vector<std::weak_ptr<EventStream>> subscribers_;
   std::vector<std::weak_ptr<Connection>> connections_;
-  std::mutex flush_mu_;
-  std::condition_variable flush_cv_;
-  int pending_events_ = 0;  // guarded by flush_mu_
-  bool flush_pushed_ = false;
+  std::shared_ptr<PendingEvents> pending_ = std::make_shared<PendingEvents>();
 };
 
 }  // namespace fleetcast
