@@ -47,6 +47,7 @@ struct NodeSpec {
   int boot_order = 0;                  // 1 boots first in its group; 0: not set
   Flavour flavour = Flavour::kCloudInit;
   std::string drivers;  // driver catalog directory on the server, empty for none
+  std::string disk;     // the disk the boot media writes ("nvme0n1"); empty: the only one
   std::vector<std::string> setup_commands;  // during setup, as SYSTEM (cmdlines.txt)
   std::vector<std::string> commands;        // first boot, after the group's commands
   std::string timezone;           // flavour's own form: sysprep index, Windows name, or IANA name

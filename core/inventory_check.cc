@@ -165,6 +165,18 @@ void CheckCommands(const NodeSpec& node, NodeProblems& p) {
   }
 }
 
+// The boot media puts the disk on the kernel command line: a kernel name only.
+void CheckDisk(const NodeSpec& node, NodeProblems& p) {
+  if (node.disk.empty()) return;
+  std::string_view name = node.disk;
+  if (name.substr(0, 5) == "/dev/") name.remove_prefix(5);
+  const bool plain = !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                            "0123456789") == std::string::npos;
+  if (!plain) {
+    p.Add("disk", "'" + node.disk + "' is not a kernel disk name; use e.g. \"sda\" or \"nvme0n1\"");
+  }
+}
+
 void CheckNode(const Inventory& inventory, const NodeSpec& node, const CheckEnvironment& env,
                std::vector<Problem>* out) {
   NodeProblems p(node, out);
@@ -173,6 +185,7 @@ void CheckNode(const Inventory& inventory, const NodeSpec& node, const CheckEnvi
   CheckMembership(node, env, p);
   if (IsWindows(node)) CheckWindowsSettings(node, env, p);
   CheckCommands(node, p);
+  CheckDisk(node, p);
   if (node.boot_order < 0) p.Add("boot_order", "must be 1 or more");
   if (node.group.empty()) {
     if (node.boot_order != 0) {

@@ -174,6 +174,7 @@ const std::map<std::string_view, NodeSetter>& NodeSetters() {
       {"boot_order", IntField(&NodeSpec::boot_order)},
       {"flavour", Special(SetFlavour)},
       {"drivers", StringField(&NodeSpec::drivers)},
+      {"disk", StringField(&NodeSpec::disk)},
       {"setup_commands", ListField(&NodeSpec::setup_commands)},
       {"commands", ListField(&NodeSpec::commands)},
       {"timezone", Special(SetTimezone)},

@@ -340,6 +340,26 @@ setup_commands = ["x"]
             "(cmdlines.txt); use commands\n");
 }
 
+TEST(InventoryTest, DiskIsAKernelName) {
+  const auto lines = Probe(R"(
+[[nodes]]
+hostname = "a1"
+flavour = "cloud-init"
+mac = "52:54:00:00:00:01"
+ip = "10.0.0.5"
+disk = "/dev/nvme0n1"
+[[nodes]]
+hostname = "a2"
+flavour = "cloud-init"
+mac = "52:54:00:00:00:02"
+ip = "10.0.0.6"
+disk = "sda fleetcast.server=evil"
+)");
+  EXPECT_EQ(Joined(lines),
+            "nodes.toml:8: node a2: disk: 'sda fleetcast.server=evil' is not a kernel disk "
+            "name; use e.g. \"sda\" or \"nvme0n1\"\n");
+}
+
 TEST(InventoryTest, ImageMustHoldEachFlavoursFilesystem) {
   auto parsed = ParseInventory(R"(
 [[nodes]]
