@@ -1,5 +1,7 @@
 #include "server/deployment_status.h"
 
+#include "core/ipxe_script.h"
+
 namespace fleetcast {
 
 namespace {
@@ -75,6 +77,20 @@ Status DeploymentStatus::Release(const std::string& node) {
 
 Status DeploymentStatus::NodeUp(const std::string& node, const std::string& token) {
   return orchestrator_ == nullptr ? NeedsInventory() : orchestrator_->NodeUp(node, token);
+}
+
+Result<std::string> DeploymentStatus::BootScript(const std::string& mac) {
+  if (boot_media_ == nullptr) return NoBoot();
+  if (mac.empty()) return boot_media_->ChainScript();
+  // Without an inventory every machine that boots is the deployment's.
+  if (orchestrator_ == nullptr) return boot_media_->InstallScript(mac, "");
+  const Orchestrator::BootChoice choice = orchestrator_->BootChoiceFor(mac);
+  if (!choice.install) return IpxeLocalScript(choice.why);
+  return boot_media_->InstallScript(choice.node, choice.disk);
+}
+
+std::shared_ptr<const std::string> DeploymentStatus::BootFile(const std::string& name) {
+  return boot_media_ == nullptr ? nullptr : boot_media_->File(name);
 }
 
 }  // namespace fleetcast

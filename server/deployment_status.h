@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "server/boot_media.h"
 #include "server/deployment.h"
 #include "server/orchestrator.h"
 #include "server/status_http.h"
@@ -32,6 +33,11 @@ class DeploymentStatus : public StatusSource {
   Status Hold(const std::string& group, bool held) override;
   Status Release(const std::string& node) override;
   Status NodeUp(const std::string& node, const std::string& token) override;
+  Result<std::string> BootScript(const std::string& mac) override;
+  std::shared_ptr<const std::string> BootFile(const std::string& name) override;
+
+  /// Turns network boot on; `media` must outlive this.
+  void set_boot_media(const BootMedia* media) { boot_media_ = media; }
 
  private:
   Deployment* deployment_;
@@ -40,6 +46,7 @@ class DeploymentStatus : public StatusSource {
   uint64_t image_bytes_;
   uint64_t stored_chunks_;
   uint64_t stored_bytes_;
+  const BootMedia* boot_media_ = nullptr;
 };
 
 }  // namespace fleetcast

@@ -85,6 +85,10 @@ int Body(int argc, char** argv) {
                         "operator token for actions (default: a random one, printed)");
   serve_cmd->add_option("--state", serve.state, "state file (default: nodes.toml's, as .state)");
   serve_cmd->add_flag("--fresh-state", serve.fresh_state, "forget a previous run's state");
+  serve_cmd->add_option("--boot-dir", serve.boot_dir,
+                        "network boot: serve this boot media folder (bootmedia/build.sh)");
+  serve_cmd->add_option("--boot-args", serve.boot_args, "more kernel arguments for the installer")
+      ->capture_default_str();
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,
                       "release nodes outside groups together, once all are ready");
 

@@ -196,6 +196,20 @@ Orchestrator::Node* Orchestrator::Find(const std::string& node_id) {
   return nullptr;
 }
 
+Orchestrator::BootChoice Orchestrator::BootChoiceFor(const std::string& mac) const {
+  std::lock_guard lock(mu_);
+  const std::optional<std::string> normal = NormalizeMac(mac);
+  const Node* node = normal ? Find(*normal) : nullptr;
+  if (node == nullptr) {
+    return {.node = mac, .disk = "", .why = mac + " is not in the inventory, so it is not deployed"};
+  }
+  const std::string& host = node->spec->hostname;
+  if (node->released_at || node->machine.state() == NodeState::kUp) {
+    return {.node = host, .disk = "", .why = host + " is deployed and released"};
+  }
+  return {.install = true, .node = host, .disk = node->spec->disk, .why = ""};
+}
+
 const Orchestrator::Node* Orchestrator::Find(const std::string& node_id) const {
   return const_cast<Orchestrator*>(this)->Find(node_id);
 }

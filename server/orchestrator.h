@@ -66,6 +66,17 @@ class Orchestrator {
   Status Hold(const std::string& group, bool held);
   Status ReleaseByHand(const std::string& node);
 
+  /// What a machine booting from the network gets: the installer while its
+  /// node is still to be deployed; the local disk once it was released, and
+  /// for a MAC the inventory does not know (never wipe a stranger).
+  struct BootChoice {
+    bool install = false;
+    std::string node;  // hostname, or the MAC of a stranger
+    std::string disk;  // the node's disk key, for the installer
+    std::string why;   // for the console, when booting locally
+  };
+  BootChoice BootChoiceFor(const std::string& mac) const;
+
   nlohmann::json Snapshot() const;
   std::string Metrics() const;
   /// The end-of-deployment report: per node digest, time, MB/s, loss, release and up.

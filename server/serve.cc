@@ -25,6 +25,7 @@
 #include "platform/asio.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
+#include "server/boot_media.h"
 #include "server/control_server.h"
 #include "server/deployment.h"
 #include "server/deployment_status.h"
@@ -270,14 +271,14 @@ std::string RandomToken() {
 // same port is opened there too (actions still need the operator token).
 Result<HttpServers> StartHttp(asio::io_context& io, const ServeOptions& options,
                               StatusSource* status, const std::string& interface_address,
-                              bool callbacks) {
+                              bool nodes_connect) {
   Result<std::pair<std::string, uint16_t>> at = ParseHttpAddress(options.http);
   if (!at.ok()) return at.status();
   if (sodium_init() < 0) return Status::IOError("libsodium: cannot initialise");
   const std::string token = options.http_token.empty() ? RandomToken() : options.http_token;
   std::vector<std::string> addresses = {at->first};
   const auto host = asio::ip::make_address(at->first);
-  if (callbacks && host.is_loopback() && interface_address != at->first) {
+  if (nodes_connect && host.is_loopback() && interface_address != at->first) {
     addresses.push_back(interface_address);
   }
   HttpServers out;
@@ -293,6 +294,26 @@ Result<HttpServers> StartHttp(asio::io_context& io, const ServeOptions& options,
   spdlog::info("status page: http://{}:{}/ (operator token {})", at->first,
                out.servers.front()->port(), token);
   return out;
+}
+
+// Network boot: the kernel and initramfs, and scripts that point at this
+// server as the nodes reach it (the interface address, the HTTP port).
+Result<std::unique_ptr<BootMedia>> LoadBootMedia(const ServeOptions& options,
+                                                 const std::string& address) {
+  if (options.boot_dir.empty()) return std::unique_ptr<BootMedia>();
+  Result<std::pair<std::string, uint16_t>> http = ParseHttpAddress(options.http);
+  if (!http.ok()) return http.status();
+  if (http->second == 0) {
+    return Status::InvalidArgument("--http " + options.http +
+                                   ": machines boot from this port; give a fixed one");
+  }
+  BootMediaOptions o{.dir = options.boot_dir,
+                     .http_base = "http://" + address + ":" + std::to_string(http->second),
+                     .server = address + ":" + std::to_string(options.port),
+                     .extra_args = options.boot_args};
+  Result<std::unique_ptr<BootMedia>> media = BootMedia::Load(o);
+  if (media.ok()) spdlog::info("network boot: {}/boot.ipxe", o.http_base);
+  return media;
 }
 
 Status WriteReport(const ServeOptions& options, const Orchestrator& orchestrator) {
@@ -370,8 +391,11 @@ Status RunServe(const ServeOptions& options) {
   StreamSender sender(*image, &deployment, &*socket, stream);
   DeploymentStatus status(&deployment, orchestrator, &sender, image->table().raw_size(),
                           image->table().stored_count(), image->table().stored_bytes());
-  Result<HttpServers> http =
-      StartHttp(io, options, &status, AddressText(*address), orchestrator != nullptr);
+  Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, AddressText(*address));
+  if (!boot.ok()) return boot.status();
+  status.set_boot_media(boot->get());
+  Result<HttpServers> http = StartHttp(io, options, &status, AddressText(*address),
+                                       orchestrator != nullptr || *boot != nullptr);
   if (!http.ok()) return http.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);

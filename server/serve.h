@@ -30,6 +30,8 @@ struct ServeOptions {
   std::string state;                    // SQLite state file ("" : beside nodes.toml, .state)
   bool fresh_state = false;             // forget a previous run's state
   bool standalone_together = false;     // release nodes outside groups all at once
+  std::string boot_dir;                 // network boot: vmlinuz and initrd.img ("": off)
+  std::string boot_args = "console=tty0 console=ttyS0,115200n8";  // installer kernel's extras
 };
 
 Status RunServe(const ServeOptions& options);

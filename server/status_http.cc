@@ -25,12 +25,15 @@ namespace {
 
 constexpr auto kReadTimeout = std::chrono::seconds(30);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// A kernel or initramfs to a room of machines booting at once, on a slow link.
+constexpr auto kFileWriteTimeout = std::chrono::minutes(10);
 // How long a closing connection may keep sending what we will not read.
 constexpr auto kLingerTimeout = std::chrono::seconds(5);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
 constexpr std::string_view kJsonType = "application/json";
+constexpr std::string_view kTextType = "text/plain; charset=utf-8";
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 // The body of an event stream runs until the connection closes.
 constexpr std::string_view kEventStreamHeader =
@@ -63,6 +66,9 @@ enum class Endpoint {
   kUnhold,
   kReleaseNode,
   kNodeUp,
+  kBootChain,
+  kBootScript,
+  kBootFile,
 };
 
 struct Route {
@@ -133,6 +139,9 @@ Route MatchRoute(std::string_view path) {
   const std::vector<std::string>& p = *parts;
   if (p.empty()) return {Endpoint::kPage, ""};
   if (p.size() == 1 && p[0] == "metrics") return {Endpoint::kMetrics, ""};
+  if (p.size() == 1 && p[0] == "boot.ipxe") return {Endpoint::kBootChain, ""};
+  if (p.size() == 2 && p[0] == "boot" && !p[1].empty()) return {Endpoint::kBootScript, p[1]};
+  if (p.size() == 3 && p[0] == "boot" && p[1] == "files") return {Endpoint::kBootFile, p[2]};
   if (p.size() < 2 || p[0] != "api") return {};
   if (p.size() == 2 && p[1] == "state") return {Endpoint::kState, ""};
   if (p.size() == 2 && p[1] == "events") return {Endpoint::kEvents, ""};
@@ -146,6 +155,9 @@ http::verb MethodFor(Endpoint e) {
     case Endpoint::kState:
     case Endpoint::kEvents:
     case Endpoint::kMetrics:
+    case Endpoint::kBootChain:
+    case Endpoint::kBootScript:
+    case Endpoint::kBootFile:
       return http::verb::get;
     default:
       return http::verb::post;
@@ -240,7 +252,14 @@ Response NodeUpResponse(StatusSource* source, const Request& req, const std::str
   return ErrorResponse(req, http::status::forbidden, s.message());
 }
 
-/// The answer to an authorized request for any route but the event stream.
+Response BootScriptResponse(StatusSource* source, const Request& req, const std::string& mac) {
+  Result<std::string> script = source->BootScript(mac);
+  if (!script.ok()) return ErrorResponse(req, HttpStatusFor(script.status()), script.status().message());
+  return MakeResponse(req, http::status::ok, kTextType, std::move(*script));
+}
+
+/// The answer to an authorized request for any route but the event stream
+/// and boot files.
 Response Answer(StatusSource* source, const Request& req, const Route& route,
                 std::string_view query) {
   switch (route.endpoint) {
@@ -260,6 +279,9 @@ Response Answer(StatusSource* source, const Request& req, const Route& route,
       return ActionResponse(req, source->Release(route.name));
     case Endpoint::kNodeUp:
       return NodeUpResponse(source, req, route.name, QueryParam(query, "token"));
+    case Endpoint::kBootChain:
+    case Endpoint::kBootScript:
+      return BootScriptResponse(source, req, route.name);
     default:
       return ErrorResponse(req, http::status::not_found, "no such page");
   }
@@ -463,6 +485,7 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
     if (req.method() != MethodFor(route.endpoint))
       return Send(MethodNotAllowed(req, route.endpoint));
     if (route.endpoint == Endpoint::kEvents) return StartEventStream();
+    if (route.endpoint == Endpoint::kBootFile) return SendBootFile(req, route.name);
     if (NeedsOperator(route.endpoint) && !Authorized(req, path)) return Send(Unauthorized(req));
     Send(Answer(server_->source_, req, route, query));
   }
@@ -502,6 +525,25 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
         beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), res_.need_eof()));
   }
 
+  // Boot files are shared, in memory, by every machine that boots.
+  void SendBootFile(const Request& req, const std::string& name) {
+    file_ = server_->source_->BootFile(name);
+    if (!file_) {
+      return Send(ErrorResponse(req, http::status::not_found,
+                                "/boot/files/" + name + ": no such boot file"));
+    }
+    file_res_ = {http::status::ok, req.version()};
+    file_res_.set(http::field::server, "fleetcast");
+    file_res_.set(http::field::content_type, "application/octet-stream");
+    file_res_.keep_alive(req.keep_alive());
+    file_res_.body() = {file_->data(), file_->size()};
+    file_res_.prepare_payload();
+    stream_.expires_after(kFileWriteTimeout);
+    http::async_write(stream_, file_res_,
+                      beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),
+                                                file_res_.need_eof()));
+  }
+
   void OnWrite(bool close, beast::error_code ec, size_t /*bytes*/) {
     if (ec) return OnError(ec, "write");
     if (close) return DoLingeringClose();
@@ -538,6 +580,8 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Response res_;
+  std::shared_ptr<const std::string> file_;  // the boot file file_res_ points into
+  http::response<http::span_body<const char>> file_res_;
   std::array<char, 4096> drain_{};
 };
 

@@ -45,6 +45,19 @@ class StatusSource {
   /// A node's first-boot call back proving it is up; `token` is the per-node
   /// token it was given. Not OK when the token is wrong (answered with 403).
   virtual Status NodeUp(const std::string& node, const std::string& token) = 0;
+  /// Network boot (serve --boot-dir): the iPXE script for a booting machine's
+  /// MAC, or the chain script every machine fetches first when `mac` is
+  /// empty. NotFound when network boot is off.
+  virtual Result<std::string> BootScript(const std::string& /*mac*/) { return NoBoot(); }
+  /// A boot media file (kernel, initramfs) by name, or null.
+  virtual std::shared_ptr<const std::string> BootFile(const std::string& /*name*/) {
+    return nullptr;
+  }
+
+ protected:
+  static Status NoBoot() {
+    return Status::NotFound("network boot is off; start serve with --boot-dir");
+  }
 };
 
 /// Routes (answers are one-line JSON errors {"error": ...} when refused):
@@ -58,6 +71,9 @@ class StatusSource {
 ///   POST /api/groups/<name>/release-hold  Hold(name, false)     } 400 (InvalidArgument),
 ///   POST /api/nodes/<node>/release        Release(node)         } 409 (other codes)
 ///   POST /api/nodes/<node>/up?token=T     NodeUp(node, T); refused or no token: 403
+///   GET  /boot.ipxe                       BootScript(""), text/plain  } network boot:
+///   GET  /boot/<mac>                      BootScript(mac)             } no token (the
+///   GET  /boot/files/<name>               BootFile(name)              } firmware has none)
 /// Other paths 404, other methods 405, bodies over kMaxBodyBytes 413.
 class StatusHttpServer {
  public:
