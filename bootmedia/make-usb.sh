@@ -104,8 +104,8 @@ grub-mkstandalone -O x86_64-efi -o "$tmp/BOOTX64.EFI" --locales= --fonts= --them
   "boot/grub/grub.cfg=$tmp/grub.cfg"
 
 # Size: the files plus FAT tables and slack, or --size-mib if they fit.
-kib=$(du -k --apparent-size -c "$kernel" "$initrd" "$tmp/BOOTX64.EFI" /usr/lib/syslinux/modules/bios/ldlinux.c32 | tail -1 | cut -f1)
-kib=$((kib + 128))  # ldlinux.sys, configs, directories
+bytes=$(($(stat -L -c %s "$kernel" "$initrd" "$tmp/BOOTX64.EFI" | paste -sd+)))
+kib=$((bytes / 1024 + 384))  # + ldlinux.sys, ldlinux.c32, configs, directories
 need_mib=$(((kib * 103 / 100 + 1023) / 1024 + 2))
 if [[ -z $size_mib ]]; then
   size_mib=$(((kib * 9 / 8 + 1023) / 1024 + 4))
