@@ -11,7 +11,8 @@
 # Both boot at once (no menu, no prompt) with the same command line, passed
 # as is: for a serial console put console= in it, e.g. "console=tty0
 # console=ttyS0,115200n8 ..." (the last console= gets /dev/console, so the
-# init's output). syslinux itself also talks on the first serial port.
+# init's output). syslinux itself talks on the first serial port at 115200
+# baud; give ttyS0 that speed too, or the kernel switches it to 9600.
 # Quotes, backslashes and control characters in it are refused: the configs
 # cannot carry them. UEFI Secure Boot must be off (BOOTX64.EFI is unsigned).
 # The default size is the files plus about 12% and 4 MiB, rounded up to 4 MiB.
@@ -58,6 +59,7 @@ esac
 [[ ${#cmdline} -le 1900 ]] || die "--cmdline is ${#cmdline} bytes; the kernel takes at most 2047 with the loaders' additions"
 [[ -n $out ]] || die "--out is missing; name the image to write, e.g. --out usb.img"
 [[ -d $(dirname "$out") ]] || die "--out $out: no such directory"
+[[ ! -d $out ]] || die "--out $out: is a directory; name the image file, e.g. $out/usb.img"
 [[ -z $size_mib || $size_mib =~ ^[0-9]+$ ]] || die "--size-mib $size_mib: not a whole number of MiB"
 for tool in sfdisk mformat mmd mcopy syslinux grub-mkstandalone; do
   command -v "$tool" >/dev/null || die "$tool not found; apt-get install fdisk mtools syslinux grub-common grub-efi-amd64-bin"
