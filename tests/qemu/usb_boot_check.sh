@@ -55,7 +55,8 @@ case $fw in
 esac
 
 # qemu writes the console into a FIFO read line by line below. timeout bounds
-# the run; killing timeout's pid stops qemu too. -no-reboot: a panic ends it.
+# the run; killing timeout's pid stops qemu too. -no-reboot: a reset or
+# reboot ends the run instead of booting again.
 mkfifo "$tmp/console"
 timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -m 512 -display none -nic none \
   -no-reboot -monitor none -serial stdio "${firmware[@]}" \
