@@ -18,14 +18,14 @@ std::string Literal(std::string_view text) {
 
 std::string IpxeChainScript(std::string_view http_base) {
   std::string script = "#!ipxe\n";
-  script += "chain " + Literal(http_base) + "/boot/${net0/mac}\n";
+  script += "chain " + Literal(http_base) + "/boot/${netX/mac}\n";
   return script;
 }
 
 std::string IpxeInstallScript(const InstallerBoot& boot) {
   const std::string files = Literal(boot.http_base) + "/boot/files/";
   std::string args = "initrd=initrd.img fleetcast.server=" + Literal(boot.server);
-  args += " BOOTIF=01-${net0/mac:hexhyp}";
+  args += " BOOTIF=01-${netX/mac:hexhyp}";
   if (!boot.disk.empty()) args += " fleetcast.disk=" + Literal(boot.disk);
   if (!boot.extra_args.empty()) args += " " + Literal(boot.extra_args);
   std::string script = "#!ipxe\n";

@@ -1,5 +1,7 @@
 #include "server/deployment_status.h"
 
+#include <spdlog/spdlog.h>
+
 #include "core/ipxe_script.h"
 
 namespace fleetcast {
@@ -83,9 +85,16 @@ Result<std::string> DeploymentStatus::BootScript(const std::string& mac) {
   if (boot_media_ == nullptr) return NoBoot();
   if (mac.empty()) return boot_media_->ChainScript();
   // Without an inventory every machine that boots is the deployment's.
-  if (orchestrator_ == nullptr) return boot_media_->InstallScript(mac, "");
+  if (orchestrator_ == nullptr) {
+    spdlog::info("network boot: {}: installer", mac);
+    return boot_media_->InstallScript(mac, "");
+  }
   const Orchestrator::BootChoice choice = orchestrator_->BootChoiceFor(mac);
-  if (!choice.install) return IpxeLocalScript(choice.why);
+  if (!choice.install) {
+    spdlog::info("network boot: {}: local disk ({})", mac, choice.why);
+    return IpxeLocalScript(choice.why);
+  }
+  spdlog::info("network boot: {} ({}): installer", choice.node, mac);
   return boot_media_->InstallScript(choice.node, choice.disk);
 }
 

@@ -7,7 +7,7 @@ namespace {
 
 TEST(IpxeScriptTest, ChainNamesTheNodeByMac) {
   EXPECT_EQ(IpxeChainScript("http://10.0.0.1:8080"),
-            "#!ipxe\nchain http://10.0.0.1:8080/boot/${net0/mac}\n");
+            "#!ipxe\nchain http://10.0.0.1:8080/boot/${netX/mac}\n");
 }
 
 TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
@@ -20,7 +20,7 @@ TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
             "#!ipxe\n"
             "echo fleetcast: installing web03 from 10.0.0.1:7010\n"
             "kernel http://10.0.0.1:8080/boot/files/vmlinuz initrd=initrd.img "
-            "fleetcast.server=10.0.0.1:7010 BOOTIF=01-${net0/mac:hexhyp} fleetcast.disk=nvme0n1 "
+            "fleetcast.server=10.0.0.1:7010 BOOTIF=01-${netX/mac:hexhyp} fleetcast.disk=nvme0n1 "
             "console=ttyS0\n"
             "initrd http://10.0.0.1:8080/boot/files/initrd.img\n"
             "boot\n");
@@ -31,7 +31,7 @@ TEST(IpxeScriptTest, NoDiskNoExtraArguments) {
                      .extra_args = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_EQ(script.find("fleetcast.disk"), std::string::npos);
-  EXPECT_NE(script.find("BOOTIF=01-${net0/mac:hexhyp}\n"), std::string::npos);
+  EXPECT_NE(script.find("BOOTIF=01-${netX/mac:hexhyp}\n"), std::string::npos);
 }
 
 // Text from the inventory or the command line cannot add commands or expand
