@@ -170,8 +170,9 @@ void CheckDisk(const NodeSpec& node, NodeProblems& p) {
   if (node.disk.empty()) return;
   std::string_view name = node.disk;
   if (name.substr(0, 5) == "/dev/") name.remove_prefix(5);
-  const bool plain = !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                            "0123456789") == std::string::npos;
+  const bool plain = !name.empty() && name.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyz"
+                                          "0123456789") == std::string::npos;
   if (!plain) {
     p.Add("disk", "'" + node.disk + "' is not a kernel disk name; use e.g. \"sda\" or \"nvme0n1\"");
   }

@@ -17,6 +17,10 @@ packages=(
   ntfs-3g libhivex-bin
   # the status page's browser test
   chromium chromium-driver python3-selenium
+  # boot media (bootmedia/) and the machines that boot it (qemu tests)
+  linux-image-amd64 busybox-static ipxe dnsmasq-base syslinux syslinux-common
+  mtools dosfstools grub-efi-amd64-bin grub-common cpio kmod
+  qemu-system-x86 ipxe-qemu ovmf
 )
 
 missing=()

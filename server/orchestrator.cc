@@ -201,7 +201,8 @@ Orchestrator::BootChoice Orchestrator::BootChoiceFor(const std::string& mac) con
   const std::optional<std::string> normal = NormalizeMac(mac);
   const Node* node = normal ? Find(*normal) : nullptr;
   if (node == nullptr) {
-    return {.node = mac, .disk = "", .why = mac + " is not in the inventory, so it is not deployed"};
+    return {
+        .node = mac, .disk = "", .why = mac + " is not in the inventory, so it is not deployed"};
   }
   const std::string& host = node->spec->hostname;
   if (node->released_at || node->machine.state() == NodeState::kUp) {

@@ -254,7 +254,8 @@ Response NodeUpResponse(StatusSource* source, const Request& req, const std::str
 
 Response BootScriptResponse(StatusSource* source, const Request& req, const std::string& mac) {
   Result<std::string> script = source->BootScript(mac);
-  if (!script.ok()) return ErrorResponse(req, HttpStatusFor(script.status()), script.status().message());
+  if (!script.ok())
+    return ErrorResponse(req, HttpStatusFor(script.status()), script.status().message());
   return MakeResponse(req, http::status::ok, kTextType, std::move(*script));
 }
 
@@ -539,9 +540,9 @@ class StatusHttpServer::HttpSession : public StatusHttpServer::Connection,
     file_res_.body() = {file_->data(), file_->size()};
     file_res_.prepare_payload();
     stream_.expires_after(kFileWriteTimeout);
-    http::async_write(stream_, file_res_,
-                      beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),
-                                                file_res_.need_eof()));
+    http::async_write(
+        stream_, file_res_,
+        beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), file_res_.need_eof()));
   }
 
   void OnWrite(bool close, beast::error_code ec, size_t /*bytes*/) {

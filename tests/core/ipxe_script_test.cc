@@ -27,8 +27,8 @@ TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
 }
 
 TEST(IpxeScriptTest, NoDiskNoExtraArguments) {
-  InstallerBoot boot{.http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "",
-                     .extra_args = ""};
+  InstallerBoot boot{
+      .http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "", .extra_args = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_EQ(script.find("fleetcast.disk"), std::string::npos);
   EXPECT_NE(script.find("BOOTIF=01-${netX/mac:hexhyp}\n"), std::string::npos);

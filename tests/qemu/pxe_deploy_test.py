@@ -153,6 +153,7 @@ def main():
     parser.add_argument("--source", required=True)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
+    qemu_lab.stop_on_sigterm()
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="fc-qemu-")
     os.chmod(work, 0o755)  # dnsmasq's TFTP runs as nobody
@@ -160,7 +161,7 @@ def main():
         media, info = build_inputs(args, work)
         accel = qemu_lab.accelerator(os.path.join(media, "vmlinuz"))
         print(f"accelerator: {accel}", flush=True)
-        with qemu_lab.Lab("fcq%d" % (os.getpid() % 10000), ADDRESS) as lab:
+        with qemu_lab.Lab("fcq", ADDRESS) as lab:
             vms = deploy(args, work, lab, media, accel)
             check_outcome(work, lab.consoles[1], vms, info)
         print(f"PASS in {time.monotonic() - started:.0f} s")

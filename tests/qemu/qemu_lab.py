@@ -5,12 +5,25 @@ and everything removed again, also on failure.
 Waits are on events (a console line, a process exit) with a deadline; no
 fixed sleeps.
 """
+import ctypes
 import os
 import re
 import signal
 import subprocess
 import threading
 import time
+
+
+def _die_with_parent():
+    """In the child: killed when the test dies, even by SIGKILL (a ctest timeout)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def stop_on_sigterm():
+    """SIGTERM (and Ctrl-C) unwind the test, so its cleanup runs."""
+    def handler(signum, _frame):
+        raise SystemExit(f"stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, handler)
 
 
 def run(*args, ns=None, check=True, **kw):
@@ -43,7 +56,8 @@ class Console:
         self.cond = threading.Condition()
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=_die_with_parent, **kw)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 

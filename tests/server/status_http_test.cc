@@ -7,6 +7,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
@@ -49,6 +50,17 @@ class FakeSource : public StatusSource {
     }
     return Record("up " + node);
   }
+
+  Result<std::string> BootScript(const std::string& mac) override {
+    if (!boot_on_) return StatusSource::BootScript(mac);
+    return mac.empty() ? std::string("#!ipxe\nchain /boot/${netX/mac}\n")
+                       : "#!ipxe\n# " + mac + "\n";
+  }
+  std::shared_ptr<const std::string> BootFile(const std::string& name) override {
+    return boot_on_ && name == "vmlinuz" ? kernel_ : nullptr;
+  }
+  void TurnBootOn() { boot_on_ = true; }
+  const std::string& kernel() const { return *kernel_; }
 
   void SetProgress(double progress) {
     std::lock_guard lock(mu_);
@@ -97,6 +109,14 @@ class FakeSource : public StatusSource {
   json state_ = InitialState();
   std::optional<std::string> refusal_;
   std::vector<std::string> calls_;
+  std::atomic<bool> boot_on_{false};
+  // Bigger than a socket buffer, with no repeating pattern a bug could hide in.
+  std::shared_ptr<const std::string> kernel_ = [] {
+    std::string data(3 << 20, '\0');
+    uint32_t x = 1;
+    for (char& c : data) c = static_cast<char>((x = x * 1664525 + 1013904223) >> 24);
+    return std::make_shared<const std::string>(std::move(data));
+  }();
 };
 
 using Response = http::response<http::string_body>;
@@ -427,6 +447,36 @@ TEST_F(StatusHttpTest, NodeUpWithAWrongOrNoTokenIsForbidden) {
 }
 
 // ---------------------------------------------------------------------------
+// Network boot: scripts and files for firmware, which has no token.
+
+TEST_F(StatusHttpTest, NetworkBootIsOffUnlessTheSourceServesIt) {
+  const Response res = Connect()->Get("/boot.ipxe");
+  EXPECT_EQ(res.result(), http::status::not_found);
+  EXPECT_EQ(json::parse(res.body())["error"], "network boot is off; start serve with --boot-dir");
+}
+
+TEST_F(StatusHttpTest, BootScriptsAreTextForEveryMachine) {
+  source_.TurnBootOn();
+  auto client = Connect();
+  const Response chain = client->Get("/boot.ipxe");
+  EXPECT_EQ(chain.result(), http::status::ok);
+  EXPECT_EQ(chain[http::field::content_type], "text/plain; charset=utf-8");
+  EXPECT_EQ(chain.body(), "#!ipxe\nchain /boot/${netX/mac}\n");
+  EXPECT_EQ(client->Get("/boot/52:54:00:00:00:01").body(), "#!ipxe\n# 52:54:00:00:00:01\n");
+  EXPECT_EQ(client->Post("/boot.ipxe", "").result(), http::status::method_not_allowed);
+}
+
+TEST_F(StatusHttpTest, BootFilesAreServedWholeAndTheConnectionGoesOn) {
+  source_.TurnBootOn();
+  auto client = Connect();
+  const Response kernel = client->Get("/boot/files/vmlinuz");
+  EXPECT_EQ(kernel.result(), http::status::ok);
+  EXPECT_EQ(kernel[http::field::content_type], "application/octet-stream");
+  EXPECT_TRUE(kernel.body() == source_.kernel()) << kernel.body().size() << " bytes";
+  EXPECT_EQ(client->Get("/boot/files/initrd.img").result(), http::status::not_found);
+  EXPECT_EQ(client->Get("/api/state").result(), http::status::ok);
+}
+
 // Requests that are not understood.
 
 TEST_F(StatusHttpTest, UnknownPathIsNotFound) {
