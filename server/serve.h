@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/announce.h"
 #include "core/status.h"
 
 namespace fleetcast {
@@ -30,6 +31,9 @@ struct ServeOptions {
   std::string state;                    // SQLite state file ("" : beside nodes.toml, .state)
   bool fresh_state = false;             // forget a previous run's state
   bool standalone_together = false;     // release nodes outside groups all at once
+  // Where to multicast the announce boot media find the server by, once a
+  // second while serving (docs/protocol.md); "" for none.
+  std::string announce = announce::Endpoint().ToString();
 };
 
 Status RunServe(const ServeOptions& options);
