@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 namespace fleetcast::announce {
 namespace {
@@ -70,6 +73,22 @@ TEST(Announce, GoldenBytesAndRoundTrip) {
   Result<Announce> back = Announce::DecodeFrom(d);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, Sample());
+}
+
+// The worked example in docs/protocol.md is the golden datagram above.
+TEST(Announce, DocumentedExampleDecodes) {
+  std::ifstream in(FLEETCAST_SOURCE_DIR "/docs/protocol.md");
+  const std::string doc{std::istreambuf_iterator<char>(in), {}};
+  const size_t block = doc.find("```\n46 43 41 4e");
+  ASSERT_NE(block, std::string::npos);
+  const size_t start = block + 4;
+  std::istringstream hex(doc.substr(start, doc.find("```", start) - start));
+  Bytes d;
+  for (std::string byte; hex >> byte;) {
+    d.push_back(static_cast<uint8_t>(std::stoul(byte, nullptr, 16)));
+  }
+  EXPECT_EQ(d, Encode(Sample()));
+  EXPECT_EQ(Announce::DecodeFrom(d).value(), Sample());
 }
 
 TEST(Announce, RoundTripAtTheLimits) {
