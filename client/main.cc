@@ -1,8 +1,10 @@
 // fleetcast-client: joins a deployment and writes the image to this node's
-// disk (receive), or writes a node's identity into a disk (inject). Flags are
-// parsed here; the work is in client/receiver.cc and identity_injector.cc.
+// disk (receive), writes a node's identity into a disk (inject), or finds a
+// server by its announce (discover). Flags are parsed here; the work is in
+// client/receiver.cc, identity_injector.cc and discover.cc.
 #include <CLI/CLI.hpp>
 
+#include "client/discover.h"
 #include "client/identity_injector.h"
 #include "client/receiver.h"
 #include "platform/cli.h"
@@ -22,7 +24,9 @@ int Body(int argc, char** argv) {
   bool zero = false, discard = false;
   uint64_t window = receive.window_bytes;
   CLI::App* receive_cmd = app.add_subcommand("receive", "receive an image onto a disk");
-  receive_cmd->add_option("--server", receive.server, "HOST[:PORT] of fleetcast-server serve")
+  receive_cmd
+      ->add_option("--server", receive.server,
+                   "HOST[:PORT] of fleetcast-server serve, or auto: find it by its announce")
       ->required();
   receive_cmd->add_option("--target", receive.target, "disk or image file to write")->required();
   receive_cmd->add_option("--interface", receive.interface,
@@ -38,6 +42,24 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   receive_cmd->add_option("--sysfs", receive.sysfs_root, "sysfs root to read PCI devices from")
       ->capture_default_str();
+  unsigned discover_timeout = 60;
+  receive_cmd
+      ->add_option("--announce", receive.announce, "with --server auto: GROUP:PORT to listen on")
+      ->capture_default_str();
+  receive_cmd
+      ->add_option("--discover-timeout", discover_timeout,
+                   "with --server auto: seconds to wait for an announce")
+      ->capture_default_str();
+
+  fleetcast::DiscoverOptions discover;
+  unsigned timeout = 60;
+  CLI::App* discover_cmd = app.add_subcommand(
+      "discover", "wait for a server's announce and print its HOST:PORT (for boot media)");
+  discover_cmd->add_option("--interface", discover.interface,
+                           "interface to listen on (default: every one that is up)");
+  discover_cmd->add_option("--announce", discover.announce, "GROUP:PORT the server announces on")
+      ->capture_default_str();
+  discover_cmd->add_option("--timeout", timeout, "seconds to wait")->capture_default_str();
 
   std::string inject_target, answers_dir, sysfs_root = "/sys";
   CLI::App* inject_cmd =
@@ -58,9 +80,12 @@ int Body(int argc, char** argv) {
                  : discard ? fleetcast::ZeroPolicy::kDiscard
                            : fleetcast::ZeroPolicy::kLeave;
   receive.window_bytes = window;
+  receive.discover_timeout = std::chrono::seconds(discover_timeout);
+  discover.timeout = std::chrono::seconds(timeout);
   fleetcast::InstallInterruptHandler();
   fleetcast::Status s = *inject_cmd ? fleetcast::RunInject(inject_target, answers_dir, sysfs_root)
-                                    : fleetcast::RunReceive(receive);
+                        : *discover_cmd ? fleetcast::RunDiscover(discover)
+                                        : fleetcast::RunReceive(receive);
   return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "client/discover.h"
 #include "client/identity_injector.h"
 #include "core/chunk_codec.h"
 #include "core/image_format.h"
@@ -530,8 +531,13 @@ class Receiver {
 }  // namespace
 
 Status RunReceive(const ReceiveOptions& options) {
-  Receiver receiver(options);
-  return receiver.Run();
+  if (options.server != "auto") return Receiver(options).Run();
+  Result<announce::Announce> found =
+      DiscoverServer({options.interface, options.announce, options.discover_timeout});
+  if (!found.ok()) return found.status();
+  ReceiveOptions resolved = options;
+  resolved.server = found->server + ":" + std::to_string(found->port);
+  return Receiver(resolved).Run();
 }
 
 }  // namespace fleetcast

@@ -7,16 +7,18 @@
 #ifndef FLEETCAST_CLIENT_RECEIVER_H_
 #define FLEETCAST_CLIENT_RECEIVER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "client/disk_target.h"
+#include "core/announce.h"
 #include "core/status.h"
 
 namespace fleetcast {
 
 struct ReceiveOptions {
-  std::string server;  // HOST[:PORT]
+  std::string server;  // HOST[:PORT], or "auto": found by its announce (client/discover.h)
   std::string target;
   std::string interface;  // to join the group on; default: the one that reaches the server
   std::string node_id;    // default: MAC of the interface that reaches the server
@@ -25,6 +27,9 @@ struct ReceiveOptions {
   uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled
   int retries = 8;                              // reconnects before giving up
   std::string sysfs_root = "/sys";              // where PCI devices are read for drivers
+  // With server "auto": the GROUP:PORT to listen for announces on, and how long.
+  std::string announce = announce::Endpoint().ToString();
+  std::chrono::seconds discover_timeout{60};
 };
 
 Status RunReceive(const ReceiveOptions& options);

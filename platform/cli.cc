@@ -1,5 +1,6 @@
 #include "platform/cli.h"
 
+#include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -31,6 +32,7 @@ int RunMain(const std::string& program, const std::function<int()>& body) {
     auto logger = spdlog::stderr_color_mt(program);
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %n %^%l%$: %v");
     spdlog::set_default_logger(logger);
+    spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug shows the debug lines
     return body();
   } catch (const std::exception& e) {
     return ReportError(program, Status::IOError(std::string("internal error: ") + e.what()));

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -83,6 +84,22 @@ bool ParseAddress(const std::string& text, in_addr* out) {
   return ::inet_pton(AF_INET, text.c_str(), out) == 1;
 }
 
+std::vector<in_addr> MulticastInterfaceAddresses() {
+  std::vector<in_addr> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    const unsigned flags = i->ifa_flags;
+    // Linux's lo has no IFF_MULTICAST, yet carries multicast sent on it.
+    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET && (flags & IFF_UP) != 0 &&
+        (flags & (IFF_MULTICAST | IFF_LOOPBACK)) != 0) {
+      out.push_back(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr);
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
 Result<MulticastSender> MulticastSender::Open(in_addr interface_address, in_addr group,
                                               uint16_t port, int ttl) {
   MulticastSender s;
@@ -146,18 +163,26 @@ Result<MulticastReceiver> MulticastReceiver::Open(in_addr interface_address, in_
   if (::bind(r.fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
     return SocketError("bind " + AddressText(group) + ":" + std::to_string(port));
   }
-  ip_mreq join{};
-  join.imr_multiaddr = group;
-  join.imr_interface = interface_address;
-  if (::setsockopt(r.fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof(join)) != 0) {
-    return SocketError("join " + AddressText(group) + " on " + AddressText(interface_address));
-  }
+  r.group_ = group;
+  if (Status s = r.Join(interface_address); !s.ok()) return s;
   r.buffers_.assign(kBatch, Bytes(kMaxDatagram));
   return r;
 }
 
+Status MulticastReceiver::Join(in_addr interface_address) {
+  ip_mreq join{};
+  join.imr_multiaddr = group_;
+  join.imr_interface = interface_address;
+  if (::setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof(join)) != 0) {
+    return SocketError("join " + AddressText(group_) + " on " + AddressText(interface_address));
+  }
+  return Status::OK();
+}
+
 MulticastReceiver::MulticastReceiver(MulticastReceiver&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), buffers_(std::move(other.buffers_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      group_(other.group_),
+      buffers_(std::move(other.buffers_)) {}
 // msgs_ and iovs_ point into buffers_: they are rebuilt on every Receive.
 
 MulticastReceiver::~MulticastReceiver() {

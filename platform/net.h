@@ -29,6 +29,9 @@ std::string InterfaceMac(const std::string& name);
 std::string AddressText(in_addr addr);
 /// Parses a dotted IPv4 address; false if it is not one.
 bool ParseAddress(const std::string& text, in_addr* out);
+/// The IPv4 addresses of the interfaces that are up and can multicast, and
+/// of loopback (a server on this host): where a machine might find a server.
+std::vector<in_addr> MulticastInterfaceAddresses();
 
 /// Sends datagrams to one multicast group from one interface address.
 class MulticastSender {
@@ -52,6 +55,8 @@ class MulticastSender {
 class MulticastReceiver {
  public:
   static Result<MulticastReceiver> Open(in_addr interface_address, in_addr group, uint16_t port);
+  /// Receives the group on one more interface too.
+  Status Join(in_addr interface_address);
   MulticastReceiver(MulticastReceiver&& other) noexcept;
   MulticastReceiver& operator=(MulticastReceiver&&) = delete;
   ~MulticastReceiver();
@@ -64,6 +69,7 @@ class MulticastReceiver {
  private:
   MulticastReceiver() = default;
   int fd_ = -1;
+  in_addr group_{};
   std::vector<Bytes> buffers_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;

@@ -91,6 +91,14 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,
                       "release nodes outside groups together, once all are ready");
+  bool no_announce = false;
+  CLI::Option* announce_opt =
+      serve_cmd
+          ->add_option("--announce", serve.announce,
+                       "GROUP:PORT to announce this server on, once a second, for boot media")
+          ->capture_default_str();
+  serve_cmd->add_flag("--no-announce", no_announce, "do not announce this server")
+      ->excludes(announce_opt);
 
   fleetcast::CtlOptions ctl;
   CLI::App* ctl_cmd =
@@ -128,6 +136,7 @@ int Body(int argc, char** argv) {
   if (*ctl_cmd) s = fleetcast::RunCtl(ctl);
   if (*serve_cmd) {
     serve.max_wait = std::chrono::seconds(max_wait);
+    if (no_announce) serve.announce.clear();
     fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);
     if (bits.ok()) serve.rate_bits = *bits;
     s = bits.ok() ? fleetcast::RunServe(serve) : bits.status();

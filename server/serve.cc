@@ -25,6 +25,7 @@
 #include "platform/asio.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
+#include "server/announcer.h"
 #include "server/boot_media.h"
 #include "server/control_server.h"
 #include "server/deployment.h"
@@ -46,6 +47,10 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
   if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
     return Status::InvalidArgument("--group " + o.group +
                                    ": not an IPv4 multicast address; use one in 239.0.0.0/8");
+  }
+  if (!o.announce.empty()) {
+    Result<announce::Endpoint> at = announce::ParseEndpoint(o.announce);
+    if (!at.ok()) return at.status();
   }
   if (o.max_data_shards < 1 || o.max_data_shards >= fec::kMaxShardsPerBlock) {
     return Status::InvalidArgument("--fec-block " + std::to_string(o.max_data_shards) +
@@ -397,6 +402,16 @@ Status RunServe(const ServeOptions& options) {
   Result<HttpServers> http = StartHttp(io, options, &status, AddressText(*address),
                                        orchestrator != nullptr || *boot != nullptr);
   if (!http.ok()) return http.status();
+  const announce::Announce what{
+      .server = AddressText(*address),
+      .port = options.port,
+      .image = announce::ShortImageName(options.image),
+      .digest = announce::ShortDigest(image->manifest().image_digest.ToHex()),
+      .group = options.group,
+      .http_port = http->servers.front()->port()};
+  Result<std::unique_ptr<Announcer>> announcer =
+      Announcer::Start(options.announce, *address, options.ttl, what);
+  if (!announcer.ok()) return announcer.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/announce.h"
 #include "core/status.h"
 
 namespace fleetcast {
@@ -32,6 +33,9 @@ struct ServeOptions {
   bool standalone_together = false;     // release nodes outside groups all at once
   std::string boot_dir;                 // network boot: vmlinuz and initrd.img ("": off)
   std::string boot_args = "console=tty0 console=ttyS0,115200n8";  // installer kernel's extras
+  // Where to multicast the announce boot media find the server by, once a
+  // second while serving (docs/protocol.md); "" for none.
+  std::string announce = announce::Endpoint().ToString();
 };
 
 Status RunServe(const ServeOptions& options);

@@ -1,0 +1,112 @@
+#include "client/discover.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "platform/interrupt.h"
+#include "platform/net.h"
+
+namespace fleetcast {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// How long one wait lasts at most, so Ctrl-C is noticed soon.
+constexpr milliseconds kPollSlice(200);
+
+// A socket on the announce group: on --interface, or on every interface
+// that is up (a boot machine may have several NICs and only one on the
+// imaging LAN), or, with none of those, on the one the kernel routes the
+// group to.
+Result<MulticastReceiver> Listen(const std::string& interface, const announce::Endpoint& at) {
+  in_addr group{};
+  ParseAddress(at.group, &group);  // ParseEndpoint checked it
+  std::vector<in_addr> addresses;
+  if (!interface.empty()) {
+    Result<in_addr> a = InterfaceAddress(interface);
+    if (!a.ok()) return a.status();
+    addresses.push_back(*a);
+  } else {
+    addresses = MulticastInterfaceAddresses();
+    if (addresses.empty()) addresses.push_back(in_addr{htonl(INADDR_ANY)});
+  }
+  Result<MulticastReceiver> socket = MulticastReceiver::Open(addresses.front(), group, at.port);
+  if (!socket.ok()) {
+    const char* fix = interface.empty() ? "bring the network up, or pass --interface"
+                                        : "check --interface and --announce";
+    return Status::IOError("--announce " + at.ToString() + ": cannot listen (" +
+                           socket.status().message() + "); " + fix);
+  }
+  for (size_t i = 1; i < addresses.size(); ++i) {
+    // An interface that cannot join (gone since it was listed) is not needed
+    // when another can.
+    if (Status s = socket->Join(addresses[i]); !s.ok()) spdlog::debug("{}", s.message());
+  }
+  return socket;
+}
+
+// Counts and explains the datagrams on the group that are not announces.
+class Ignored {
+ public:
+  void Add(const Status& why) {
+    ++count_;
+    spdlog::debug("announce group: ignored datagram {} ({})", count_, why.message());
+    // A server newer or older than this client is the one case a user can fix.
+    if (why.code() == Status::Code::kNotSupported && !warned_version_) {
+      warned_version_ = true;
+      spdlog::warn(
+          "ignoring an announce of another protocol ({}); use a client of the "
+          "server's release",
+          why.message());
+    }
+  }
+
+ private:
+  uint64_t count_ = 0;
+  bool warned_version_ = false;
+};
+
+}  // namespace
+
+Result<announce::Announce> DiscoverServer(const DiscoverOptions& options) {
+  Result<announce::Endpoint> at = announce::ParseEndpoint(options.announce);
+  if (!at.ok()) return at.status();
+  Result<MulticastReceiver> socket = Listen(options.interface, *at);
+  if (!socket.ok()) return socket.status();
+  spdlog::debug("listening for announces on {}", at->ToString());
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  Ignored ignored;
+  while (!Interrupted()) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    Result<std::span<const ByteView>> got = socket->Receive(std::min(left, kPollSlice));
+    if (!got.ok()) return got.status().Prefixed("--announce " + at->ToString());
+    for (const ByteView datagram : *got) {
+      Result<announce::Announce> a = announce::Announce::DecodeFrom(datagram);
+      if (!a.ok()) {
+        ignored.Add(a.status());
+        continue;
+      }
+      spdlog::info("found server {}:{} (image {}) by announce", a->server, a->port, a->image);
+      return a;
+    }
+  }
+  if (Interrupted()) return Status::Interrupted("discover interrupted");
+  return Status::NotFound("no fleetcast server announced itself on " + at->ToString() + " within " +
+                          std::to_string(options.timeout.count()) +
+                          " s; is serve running on this LAN, or pass --server HOST");
+}
+
+Status RunDiscover(const DiscoverOptions& options) {
+  Result<announce::Announce> found = DiscoverServer(options);
+  if (!found.ok()) return found.status();
+  std::printf("%s:%u\n", found->server.c_str(), static_cast<unsigned>(found->port));
+  std::fflush(stdout);
+  return Status::OK();
+}
+
+}  // namespace fleetcast
