@@ -8,7 +8,8 @@ host's loopback, where a real fleetcast-server serves a small image.
             says what it will write.
   failures  the installer's bad input, each one clear console line, then a
             shell: no disk, two candidate disks, no DHCP answer, server
-            unreachable, disk smaller than the image.
+            unreachable, no server's announce heard, disk smaller than the
+            image.
 
 Budget: 300 s each (about a minute under TCG). Everything made is removed.
 Usage: boot_media_test.py usb|failures --server BIN --client-initramfs BIN --source DIR
@@ -107,6 +108,9 @@ def test_failures(run):
                         user_net(4) + drive(run.disk("d.img", 64)),
                         r"fleetcast-client: error: --server 10.0.2.2:\d+: cannot connect .*check "
                         r"the address and that fleetcast-server serve runs there"),
+        "no-announce": ("fleetcast.discover_wait=3", user_net(6) + drive(run.disk("f.img", 64)),
+                        r"fleetcast-client: error: no fleetcast server announced itself on "
+                        r"239.77.0.254:7009 within 3 s; is serve running on this LAN"),
         "small-disk": (server, user_net(5) + drive(run.disk("e.img", 8)),
                        r"fleetcast-client: error: .*8388608 bytes, the image needs 33554432; "
                        r"use a larger disk"),
