@@ -102,10 +102,15 @@ $common
 # Proxy DHCP: the lab's DHCP server hands out addresses; this only adds the
 # boot information.
 dhcp-range=${lan%/*},proxy
-pxe-prompt="fleetcast network boot",0
+dhcp-no-override
+pxe-prompt=tag:!ipxe,"fleetcast network boot",0
 pxe-service=tag:!ipxe,x86PC,"fleetcast installer",undionly.kpxe
 pxe-service=tag:!ipxe,X86-64_EFI,"fleetcast installer",snponly.efi
 pxe-service=tag:!ipxe,BC_EFI,"fleetcast installer",snponly.efi
+# iPXE takes its script from the boot service, not from a menu prompt.
+pxe-service=tag:ipxe,x86PC,"fleetcast installer",$boot_url
+pxe-service=tag:ipxe,X86-64_EFI,"fleetcast installer",$boot_url
+pxe-service=tag:ipxe,BC_EFI,"fleetcast installer",$boot_url
 dhcp-boot=tag:ipxe,$boot_url
 EOF
 

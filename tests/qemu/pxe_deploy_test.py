@@ -11,7 +11,10 @@ identity; node 1 called back before nodes 2 and 3 were released; 2 and 3 then
 came up; the report has the whole timeline. Budget: 600 s (about 3 minutes
 under TCG on 2 cores). Everything made is removed, also on failure.
 
-Usage: pxe_deploy_test.py --server BIN --client-initramfs BIN --source DIR
+With --dhcp proxy, a separate namespace plays the lab's own DHCP server
+(addresses only) and fleetcast's dnsmasq runs dnsmasq-proxy.conf beside it.
+
+Usage: pxe_deploy_test.py --server BIN --client-initramfs BIN --source DIR [--dhcp full|proxy]
 """
 import argparse
 import json
@@ -87,11 +90,26 @@ def check(condition, message):
 
 def deploy(args, work, lab, media, accel):
     deadline = time.monotonic() + BUDGET_S
-    dnsmasq = lab.start("dnsmasq", ["dnsmasq", "-k", "--conf-file=" + os.path.join(media, "dnsmasq-full.conf"),
-                          "--dhcp-leasefile=" + os.path.join(work, "leases"),
-                          "--pid-file=" + os.path.join(work, "dnsmasq.pid"),
-                          "--enable-ra", "--dhcp-range=fd88::,ra-only", "--log-facility=-"],
-              os.path.join(work, "dnsmasq.log"), ns=lab.srv)
+    ra = ["--enable-ra", "--dhcp-range=fd88::,ra-only"]
+    conf = "dnsmasq-full.conf"
+    if args.dhcp == "proxy":
+        # The lab's own DHCP server, which knows nothing of network boot.
+        lab.add_host(lab.lan.replace("-lan", "-dhcp"), "10.77.0.2")
+        lab_dhcp = lab.start("lab-dhcp", ["dnsmasq", "-k", "--port=0", "--interface=eth0",
+                                          "--bind-interfaces", "--no-ping",
+                                          "--dhcp-range=10.77.0.100,10.77.0.199,1h",
+                                          "--dhcp-leasefile=" + os.path.join(work, "lab.leases"),
+                                          "--pid-file=" + os.path.join(work, "lab.pid"),
+                                          "--conf-file=/dev/null", "--log-facility=-"],
+                             os.path.join(work, "lab-dhcp.log"), ns=lab.lan.replace("-lan", "-dhcp"))
+        lab_dhcp.wait_for(r"started, version", deadline)
+        conf, ra = "dnsmasq-proxy.conf", []
+        qemu_lab.run("ip", "-6", "addr", "del", "fd88::1/64", "dev", "eth0", ns=lab.srv)
+    dnsmasq = lab.start("dnsmasq", ["dnsmasq", "-k", "--conf-file=" + os.path.join(media, conf),
+                                    "--dhcp-leasefile=" + os.path.join(work, "leases"),
+                                    "--pid-file=" + os.path.join(work, "dnsmasq.pid"),
+                                    "--log-facility=-"] + ra,
+                        os.path.join(work, "dnsmasq.log"), ns=lab.srv)
     dnsmasq.wait_for(r"started, version", deadline)
     server = lab.start("server", [args.server, "serve", os.path.join(work, "os.fcimg"),
                                   "--interface", "eth0", "--nodes",
@@ -111,13 +129,16 @@ def deploy(args, work, lab, media, accel):
         server.wait_for(r"network boot: " + host + r" \(.*\): installer", deadline)
         vm.wait_for(r"fleetcast: server " + ADDRESS + ":7010; writing /dev/vda", deadline)
         print(f"{host}: PXE-booted the installer", flush=True)
+    if args.dhcp == "proxy":
+        leases = open(os.path.join(work, "lab.leases")).read()
+        check(all(mac in leases for _, mac, _ in NODES), "the lab's DHCP gave no lease:\n" + leases)
     for host, _, vm in vms:
         vm.wait_for(r"fleetcast-test-os: up$", deadline)
         print(f"{host}: up in its new system", flush=True)
     server.wait_for(r"^report: ", deadline)
     check(server.proc.wait(timeout=max(1, deadline - time.monotonic())) == 0,
           "serve did not end well:\n" + server.tail())
-    return vms
+    return server, vms
 
 
 def check_outcome(work, server, vms, info):
@@ -151,6 +172,9 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--client-initramfs", required=True)
     parser.add_argument("--source", required=True)
+    parser.add_argument("--dhcp", choices=["full", "proxy"], default="full",
+                        help="fleetcast's dnsmasq hands out addresses, or only boot information "
+                        "beside the lab's own DHCP server")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     qemu_lab.stop_on_sigterm()
@@ -162,8 +186,8 @@ def main():
         accel = qemu_lab.accelerator(os.path.join(media, "vmlinuz"))
         print(f"accelerator: {accel}", flush=True)
         with qemu_lab.Lab("fcq", ADDRESS) as lab:
-            vms = deploy(args, work, lab, media, accel)
-            check_outcome(work, lab.consoles[1], vms, info)
+            server, vms = deploy(args, work, lab, media, accel)
+            check_outcome(work, server, vms, info)
         print(f"PASS in {time.monotonic() - started:.0f} s")
         return 0
     except (AssertionError, TimeoutError, subprocess.CalledProcessError) as e:

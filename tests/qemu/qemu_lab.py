@@ -112,29 +112,24 @@ class Lab:
     def __init__(self, name, address):
         self.lan = name + "-lan"
         self.srv = name + "-srv"
+        self.namespaces = [self.lan, self.srv, name + "-dhcp"]  # all this lab may make
         self.address = address
         self.consoles = []
         self.taps = 0
+        self.hosts = 0
 
     def __enter__(self):
         self.remove_namespaces()
         run("ip", "netns", "add", self.lan)
-        run("ip", "netns", "add", self.srv)
         lan = lambda *a: run(*a, ns=self.lan)
         lan("ip", "link", "add", "br0", "type", "bridge", "mcast_snooping", "1",
             "mcast_querier", "1")
         lan("ip", "link", "set", "lo", "up")
         lan("ip", "link", "set", "br0", "up")
-        lan("ip", "link", "add", "srv0", "type", "veth", "peer", "name", "eth0",
-            "netns", self.srv)
-        lan("ip", "link", "set", "srv0", "master", "br0", "up")
-        srv = lambda *a: run(*a, ns=self.srv)
-        srv("ip", "link", "set", "lo", "up")
-        srv("ip", "addr", "add", self.address + "/24", "dev", "eth0")
+        self.add_host(self.srv, self.address)
         # iPXE waits for IPv6 router adverts unless some arrive (dnsmasq ra-only).
-        srv("ip", "-6", "addr", "add", "fd88::1/64", "dev", "eth0", "nodad")
-        srv("ip", "link", "set", "eth0", "up")
-        srv("ip", "route", "add", "239.0.0.0/8", "dev", "eth0")
+        run("ip", "-6", "addr", "add", "fd88::1/64", "dev", "eth0", "nodad", ns=self.srv)
+        run("ip", "route", "add", "239.0.0.0/8", "dev", "eth0", ns=self.srv)
         return self
 
     def __exit__(self, *exc):
@@ -142,9 +137,22 @@ class Lab:
             c.stop()
         self.remove_namespaces()
 
+    def add_host(self, ns, address):
+        """A new namespace `ns` on the bridge: eth0 = address/24."""
+        if ns not in self.namespaces:
+            self.namespaces.append(ns)
+        run("ip", "netns", "add", ns)
+        self.hosts += 1
+        port = f"p{self.hosts}"
+        run("ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns,
+            ns=self.lan)
+        run("ip", "link", "set", port, "master", "br0", "up", ns=self.lan)
+        run("ip", "link", "set", "lo", "up", ns=ns)
+        run("ip", "addr", "add", address + "/24", "dev", "eth0", ns=ns)
+        run("ip", "link", "set", "eth0", "up", ns=ns)
+
     def remove_namespaces(self):
-        for ns in (self.lan, self.srv):
-            run("ip", "netns", "pids", ns, check=False)
+        for ns in self.namespaces:
             pids = run("ip", "netns", "pids", ns, check=False).stdout.split()
             for pid in pids:
                 try:
