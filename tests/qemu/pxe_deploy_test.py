@@ -160,11 +160,17 @@ def check_outcome(work, server, vms, info):
     for host, mac, _ in NODES:
         server.wait_for(r"network boot: " + mac + r": local disk \(" + host +
                         " is deployed and released", time.monotonic() + 1)
-    print("timeline:")
-    for h, _, _ in NODES:
-        n = nodes[h]
-        print(f"  {h}: released {n['released_at'] - first['released_at']:6.1f} s, "
-              f"up {n['up_at'] - first['released_at']:6.1f} s")
+    print("timeline (seconds from power-on):")
+    print("  node   installer  verified  released        up")
+    for host, mac, _ in NODES:
+        n = nodes[host]
+        vm = next(v for h, _, v in vms if h == host)
+        start = vm.started
+        _, installer, _ = server.wait_for(r"network boot: " + host + r" \(.*\): installer",
+                                          time.monotonic() + 1)
+        _, verified, _ = vm.wait_for(r"disk verified", time.monotonic() + 1)
+        print(f"  {host}  {installer - start:9.1f}  {verified - start:8.1f}  "
+              f"{n['released_at'] - start:8.1f}  {n['up_at'] - start:8.1f}")
 
 
 def main():

@@ -55,6 +55,7 @@ class Console:
         self.lines = []
         self.cond = threading.Condition()
         self.log = open(log_path, "w")
+        self.started = time.time()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
                                      preexec_fn=_die_with_parent, **kw)
