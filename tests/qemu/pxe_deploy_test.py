@@ -8,7 +8,8 @@ which reads its NoCloud seed and calls back.
 
 Asserts: every node's verified digest is the image's; each disk holds its own
 identity; node 1 called back before nodes 2 and 3 were released; 2 and 3 then
-came up; the report has the whole timeline. Budget: 600 s (about 3 minutes
+came up; the report has the whole timeline. Node 2 has a second disk and
+nodes.toml names the one to write: the other stays empty. Budget: 600 s (about 3 minutes
 under TCG on 2 cores). Everything made is removed, also on failure.
 
 With --dhcp proxy, a separate namespace plays the lab's own DHCP server
@@ -32,6 +33,7 @@ ADDRESS = "10.77.0.1"
 NODES = [("lab01", "52:54:00:fc:00:01", "10.77.0.11"),
          ("lab02", "52:54:00:fc:00:02", "10.77.0.12"),
          ("lab03", "52:54:00:fc:00:03", "10.77.0.13")]
+TWO_DISKS = "lab02"  # has a second, empty disk; nodes.toml names the one to write
 
 
 def inventory():
@@ -54,6 +56,8 @@ mac = "{mac}"
 ip = "{ip}"
 boot_order = {order}
 """
+        if host == TWO_DISKS:
+            text += 'disk = "vda"\n'  # the installer would not guess between two
     return text
 
 
@@ -120,11 +124,14 @@ def deploy(args, work, lab, media, accel):
     server.wait_for(r"network boot: http://", deadline)
     vms = []
     for host, mac, _ in NODES:
-        disk = os.path.join(work, host + ".img")
-        with open(disk, "wb") as f:
-            f.truncate(128 << 20)
-        vms.append((host, disk, lab.machine(host, mac, [disk], os.path.join(work, host + ".log"),
-                                            accel)))
+        disks = [os.path.join(work, host + ".img")]
+        if host == TWO_DISKS:
+            disks.append(os.path.join(work, host + "-spare.img"))
+        for disk in disks:
+            with open(disk, "wb") as f:
+                f.truncate(128 << 20)
+        vms.append((host, disks[0], lab.machine(host, mac, disks,
+                                                os.path.join(work, host + ".log"), accel)))
     for host, _, vm in vms:
         server.wait_for(r"network boot: " + host + r" \(.*\): installer", deadline)
         vm.wait_for(r"fleetcast: server " + ADDRESS + ":7010; writing /dev/vda", deadline)
@@ -142,6 +149,8 @@ def deploy(args, work, lab, media, accel):
 
 
 def check_outcome(work, server, vms, info):
+    spare = os.path.join(work, TWO_DISKS + "-spare.img")
+    check(not any(open(spare, "rb").read()), f"{spare}: written, but nodes.toml named vda")
     with open(os.path.join(work, "nodes.report.json")) as f:
         report = json.load(f)
     nodes = {n["hostname"]: n for n in report["nodes"]}
