@@ -98,7 +98,8 @@ def test_failures(run):
     server = f"fleetcast.server=10.0.2.2:{run.port}"
     cases = {
         "no-disk": (server, user_net(1), r"fleetcast: error: no disk to write: no non-removable"),
-        "two-disks": (server, user_net(2) + drive(run.disk("a.img", 64)) + drive(run.disk("b.img", 64)),
+        "two-disks": (server,
+                      user_net(2) + drive(run.disk("a.img", 64)) + drive(run.disk("b.img", 64)),
                       r"fleetcast: error: 2 candidate disks: vda \(64 MiB\) vdb \(64 MiB\); not "
                       r"guessing: name one with fleetcast.disk="),
         "no-dhcp": (server, ["-netdev", "hubport,id=n0,hubid=9", "-device",
@@ -140,7 +141,8 @@ def test_usb(run):
             "-drive", f"file={usb},format=raw,if=none,id=stick,snapshot=on", "-device", "usb-ehci",
             "-device", "usb-storage,drive=stick,bootindex=0"] + user_net(0x10 + n) +
             drive(run.disk(kind + ".img", 64)))
-        _, _, line = vm.wait_for(r"node .*: \d+ of \d+ chunks to receive into /dev/vda", run.deadline)
+        _, _, line = vm.wait_for(r"node .*: \d+ of \d+ chunks to receive into /dev/vda",
+                                 run.deadline)
         print(f"usb {kind}: {line.strip()}", flush=True)
         vm.stop()
 

@@ -32,8 +32,8 @@ die() { echo "make-test-os.sh: error: $*" >&2; exit 1; }
 [[ $# -eq 1 && $1 != -* ]] || die "arguments: need one, the image file to write; usage: tests/qemu/make-test-os.sh OUT.img"
 out=$1
 [[ -d $(dirname "$out") ]] || die "$out: its folder does not exist; create it first"
-for tool in sfdisk mkfs.fat mcopy syslinux mke2fs debugfs cpio gzip depmod modprobe dd truncate; do
-  command -v "$tool" >/dev/null || die "$tool: not found; apt-get install fdisk dosfstools mtools syslinux e2fsprogs cpio kmod"
+for tool in sfdisk mkfs.fat mcopy mmd syslinux grub-mkstandalone mke2fs debugfs cpio gzip depmod modprobe dd truncate; do
+  command -v "$tool" >/dev/null || die "$tool: not found; apt-get install fdisk dosfstools mtools syslinux grub-common grub-efi-amd64-bin e2fsprogs cpio kmod"
 done
 for file in /bin/busybox /usr/lib/syslinux/mbr/mbr.bin "$here/init" "$here/curl" "$here/syslinux.cfg"; do
   [[ -f $file ]] || die "$file: missing; apt-get install busybox-static syslinux-common (or restore tests/qemu/test-os)"
@@ -78,6 +78,21 @@ cp "$kernel" "$tmp/vmlinuz"
 cp "$here/syslinux.cfg" "$tmp/syslinux.cfg"
 touch -d "@$epoch" "$tmp"/{vmlinuz,initrd.gz,syslinux.cfg}
 mcopy -m -i "$tmp/boot.fat" "$tmp"/{vmlinuz,initrd.gz,syslinux.cfg} ::/
+# UEFI: grub from the same partition, found by its label, same command line.
+cat >"$tmp/grub.cfg" <<EOF
+set timeout=0
+search --no-floppy --label --set=root FCTESTOS
+menuentry test-os {
+  linux /vmlinuz $(sed -n 's/^ *APPEND //p' "$here/syslinux.cfg")
+  initrd /initrd.gz
+}
+EOF
+grub-mkstandalone -O x86_64-efi -o "$tmp/BOOTX64.EFI" --locales= --fonts= --themes= \
+  --modules="part_msdos fat" --install-modules="normal linux search search_label part_msdos fat" \
+  "boot/grub/grub.cfg=$tmp/grub.cfg"
+touch -d "@$epoch" "$tmp/BOOTX64.EFI"
+mmd -i "$tmp/boot.fat" ::/EFI ::/EFI/BOOT
+mcopy -m -i "$tmp/boot.fat" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 
 # Partition 2: the ext4 root fleetcast injects the seed into.
 root=$tmp/root

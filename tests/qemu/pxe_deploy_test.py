@@ -14,8 +14,14 @@ under TCG on 2 cores). Everything made is removed, also on failure.
 
 With --dhcp proxy, a separate namespace plays the lab's own DHCP server
 (addresses only) and fleetcast's dnsmasq runs dnsmasq-proxy.conf beside it.
+With --firmware uefi the machines run OVMF: iPXE's EFI build fetches the
+script, the kernel (EFI stub) and the initramfs, and the installer writes and
+verifies the image; the test ends there. (OVMF lists no boot entry for a
+disk that was blank at power-on, so iPXE's "exit" to the local disk ends in
+its setup menu: on such firmware, add a disk entry after network boot.)
 
 Usage: pxe_deploy_test.py --server BIN --client-initramfs BIN --source DIR [--dhcp full|proxy]
+         [--firmware bios|uefi]
 """
 import argparse
 import json
@@ -105,7 +111,8 @@ def deploy(args, work, lab, media, accel):
                                           "--dhcp-leasefile=" + os.path.join(work, "lab.leases"),
                                           "--pid-file=" + os.path.join(work, "lab.pid"),
                                           "--conf-file=/dev/null", "--log-facility=-"],
-                             os.path.join(work, "lab-dhcp.log"), ns=lab.lan.replace("-lan", "-dhcp"))
+                             os.path.join(work, "lab-dhcp.log"),
+                             ns=lab.lan.replace("-lan", "-dhcp"))
         lab_dhcp.wait_for(r"started, version", deadline)
         conf, ra = "dnsmasq-proxy.conf", []
         qemu_lab.run("ip", "-6", "addr", "del", "fd88::1/64", "dev", "eth0", ns=lab.srv)
@@ -131,7 +138,8 @@ def deploy(args, work, lab, media, accel):
             with open(disk, "wb") as f:
                 f.truncate(128 << 20)
         vms.append((host, disks[0], lab.machine(host, mac, disks,
-                                                os.path.join(work, host + ".log"), accel)))
+                                                os.path.join(work, host + ".log"), accel,
+                                                args.firmware, work)))
     for host, _, vm in vms:
         server.wait_for(r"network boot: " + host + r" \(.*\): installer", deadline)
         vm.wait_for(r"fleetcast: server " + ADDRESS + ":7010; writing /dev/vda", deadline)
@@ -139,6 +147,8 @@ def deploy(args, work, lab, media, accel):
     if args.dhcp == "proxy":
         leases = open(os.path.join(work, "lab.leases")).read()
         check(all(mac in leases for _, mac, _ in NODES), "the lab's DHCP gave no lease:\n" + leases)
+    if args.firmware == "uefi":
+        return server, vms
     for host, _, vm in vms:
         vm.wait_for(r"fleetcast-test-os: up$", deadline)
         print(f"{host}: up in its new system", flush=True)
@@ -146,6 +156,16 @@ def deploy(args, work, lab, media, accel):
     check(server.proc.wait(timeout=max(1, deadline - time.monotonic())) == 0,
           "serve did not end well:\n" + server.tail())
     return server, vms
+
+
+def check_installed(vms, info):
+    """UEFI: every machine's installer wrote and verified the image."""
+    digest = info["image_digest"].split(":")[-1]
+    for host, _, vm in vms:
+        _, _, line = vm.wait_for(r"disk verified, xxh3-128:", time.monotonic() + BUDGET_S)
+        check("xxh3-128:" + digest + ";" in line,
+              f"{host}: {line} is not the image's digest {digest}")
+        print(f"{host}: image written and verified", flush=True)
 
 
 def check_outcome(work, server, vms, info):
@@ -190,6 +210,9 @@ def main():
     parser.add_argument("--dhcp", choices=["full", "proxy"], default="full",
                         help="fleetcast's dnsmasq hands out addresses, or only boot information "
                         "beside the lab's own DHCP server")
+    parser.add_argument("--firmware", choices=["bios", "uefi"], default="bios",
+                        help="SeaBIOS, or OVMF (UEFI: iPXE's EFI build, the kernel's EFI stub, "
+                        "and grub on the deployed disk)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     qemu_lab.stop_on_sigterm()
@@ -202,7 +225,10 @@ def main():
         print(f"accelerator: {accel}", flush=True)
         with qemu_lab.Lab("fcq", ADDRESS) as lab:
             server, vms = deploy(args, work, lab, media, accel)
-            check_outcome(work, server, vms, info)
+            if args.firmware == "uefi":
+                check_installed(vms, info)
+            else:
+                check_outcome(work, server, vms, info)
         print(f"PASS in {time.monotonic() - started:.0f} s")
         return 0
     except (AssertionError, TimeoutError, subprocess.CalledProcessError) as e:

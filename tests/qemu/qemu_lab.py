@@ -22,8 +22,12 @@ def _die_with_parent():
 def stop_on_sigterm():
     """SIGTERM (and Ctrl-C) unwind the test, so its cleanup runs."""
     def handler(signum, _frame):
+        # A second signal must not cut the cleanup short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise SystemExit(f"stopped by signal {signum}")
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def run(*args, ns=None, check=True, **kw):
@@ -176,13 +180,20 @@ class Lab:
         run("ip", "link", "set", name, "master", "br0", "up", ns=self.lan)
         return name
 
-    def machine(self, name, mac, disks, log_path, accel, pxe=True, extra=()):
-        """A qemu machine on a new tap: network boot first, then its disk."""
+    def machine(self, name, mac, disks, log_path, accel, firmware="bios", work=None):
+        """A qemu machine on a new tap: network boot first, then its first
+        disk (bootindex, which SeaBIOS and OVMF both follow)."""
         cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "1024", "-smp", "1",
                "-display", "none", "-monitor", "none", "-serial", "stdio",
                "-netdev", f"tap,id=n0,ifname={self.tap()},script=no,downscript=no",
-               "-device", f"virtio-net-pci,netdev=n0,mac={mac}",
-               "-boot", "order=nc" if pxe else "order=c"]
-        for d in disks:
-            cmd += ["-drive", f"file={d},format=raw,if=virtio"]
-        return self.start(name, cmd + list(extra), log_path, ns=self.lan)
+               "-device", f"virtio-net-pci,netdev=n0,mac={mac},bootindex=1"]
+        if firmware == "uefi":
+            variables = os.path.join(work, name + "-vars.fd")
+            with open("/usr/share/OVMF/OVMF_VARS.fd", "rb") as src, open(variables, "wb") as dst:
+                dst.write(src.read())
+            cmd += ["-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd",
+                    "-drive", f"if=pflash,format=raw,file={variables}"]
+        for i, d in enumerate(disks):
+            cmd += ["-drive", f"file={d},format=raw,if=none,id=d{i}",
+                    "-device", f"virtio-blk-pci,drive=d{i}" + (",bootindex=2" if i == 0 else "")]
+        return self.start(name, cmd, log_path, ns=self.lan)
