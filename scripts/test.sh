@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, and runs every
-# check: formatting, every ctest label, clang-tidy, the unit tests under
+# check: formatting, every ctest label (unit, program, e2e and qemu: machines
+# that PXE- and USB-boot the boot media), clang-tidy, the unit tests under
 # ASan+UBSan, and the image-format fuzzer for a bounded time.
 # Usage: scripts/test.sh            (FUZZ_SECONDS=60 by default)
 set -euo pipefail
