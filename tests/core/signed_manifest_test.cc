@@ -26,7 +26,7 @@ sign::SecretKey KeyFromSeed(uint8_t first) {
 class SignedManifestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(10 * kChunk + 512, kChunk);
+    raw_ = testing::SampleDisk(size_t{10} * kChunk + 512, kChunk);
     file_ = testing::BuildImage(raw_, kChunk, "lab-a", &manifest_, {.version = 2, .key = &key_});
     manifest_.EncodeTo(&bytes_);
   }

@@ -19,7 +19,7 @@ constexpr double kTimeout = 180;
 class SignedDeployTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(8 * kChunk, kChunk, 4);
+    raw_ = testing::SampleDisk(size_t{8} * kChunk, kChunk, 4);
     testing::WriteFileBytes(dir_ / "disk.raw", raw_);
     ASSERT_NO_FATAL_FAILURE(Server({"keygen", "--out", dir_ / "lab"}));
     ASSERT_NO_FATAL_FAILURE(Server({"keygen", "--out", dir_ / "other"}));

@@ -20,7 +20,7 @@ constexpr uint32_t kChunk = 64 * 1024;
 class SignedImageCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(24 * kChunk, kChunk);
+    raw_ = testing::SampleDisk(size_t{24} * kChunk, kChunk);
     src_ = dir_ / "disk.raw";
     img_ = dir_ / "disk.fcimg";
     key_ = dir_ / "lab";
