@@ -1,8 +1,11 @@
 // Signed deployments on loopback: a client with --trust receives an image
 // signed by its key byte-identical, and refuses an image signed by another
-// key or not signed at all with one line, before it writes anything.
+// key or not signed at all with one line, before it writes anything; a chunk
+// whose BLAKE2b-256 is not the signed one is never written.
 #include <gtest/gtest.h>
+#include <sodium.h>
 
+#include "core/image_format.h"
 #include "core/signing.h"
 #include "tests/core/image_builder.h"
 #include "tests/test_util.h"
@@ -89,6 +92,53 @@ TEST_F(SignedDeployTest, UnsignedImageIsRefusedBeforeAnythingIsWritten) {
             "fleetcast-client: error: server's manifest: unsigned, but --trust needs a signed "
             "image; serve an image packed with --sign NAME.key\n");
   EXPECT_FALSE(testing::FileExists(target_));
+}
+
+// A signed image whose manifest vouches for the wrong BLAKE2b-256 of entry
+// `bad`: its XXH3 digests all hold, so only the strong check can catch it.
+Bytes ImageWithWrongChunkHash(ByteView raw, const sign::SecretKey& key, size_t bad) {
+  image::Manifest m;
+  Bytes file = testing::BuildImage(raw, kChunk, "", &m, {.version = 2});
+  image::FileHeader h = image::FileHeader::DecodeFrom(file).value();
+  std::vector<ChunkEntry> entries = m.table.entries();
+  entries[bad].strong_digest[0] ^= 1;
+  m.table = ChunkTable::Make(m.table.raw_size(), m.table.chunk_size(), entries).value();
+  EXPECT_TRUE(m.SignWith(key).ok());
+  Bytes manifest;
+  m.EncodeTo(&manifest);
+  file.resize(h.manifest_offset);
+  PutBytes(&file, manifest);
+  h.manifest_size = manifest.size();
+  h.manifest_digest = Xxh3_64(manifest);
+  Bytes head;
+  h.EncodeTo(&head);
+  std::copy(head.begin(), head.end(), file.begin());
+  return file;
+}
+
+TEST_F(SignedDeployTest, ChunkFailingItsHashIsNeverWritten) {
+  sign::PublicKey pk;
+  sign::SecretKey sk;
+  crypto_sign_keypair(pk.data(), sk.data());
+  const std::string pub = dir_ / "forger.pub";
+  const std::string text = sign::PublicKeyText(pk);
+  testing::WriteFileBytes(pub, Bytes(text.begin(), text.end()));
+  const std::string img = dir_ / "forged.fcimg";
+  testing::WriteFileBytes(img, ImageWithWrongChunkHash(raw_, sk, 1));
+  const uint32_t bad = image::DecodeImage(testing::ReadFileBytes(img))->table.entries()[1].index;
+
+  auto server = Serve(img, 7366);
+  ChildProcess client({FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7366", "--target",
+                       target_, "--node-id", "node1", "--trust", pub});
+  EXPECT_TRUE(client.WaitForText(
+      "chunk " + std::to_string(bad) + ": BLAKE2b-256 mismatch; asking for it again", 60));
+  const Bytes disk = testing::ReadFileBytes(target_);
+  ASSERT_EQ(disk.size(), raw_.size());
+  const auto at = disk.begin() + static_cast<long>(size_t{bad} * kChunk);
+  EXPECT_TRUE(std::all_of(at, at + kChunk, [](uint8_t b) { return b == 0; }));
+  EXPECT_FALSE(std::all_of(raw_.begin() + (at - disk.begin()),
+                           raw_.begin() + (at - disk.begin()) + kChunk,
+                           [](uint8_t b) { return b == 0; }));
 }
 
 TEST_F(SignedDeployTest, MissingTrustFileIsOneLine) {
