@@ -177,8 +177,12 @@ class Receiver {
     }
     Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
     if (!m.ok()) return m.status().Prefixed("server's manifest");
-    // Before the target is opened: an untrusted image writes nothing.
-    if (Status s = CheckTrusted(*m); !s.ok()) return s;
+    // Before the target is opened: an untrusted image writes nothing. The
+    // server logs why this node left.
+    if (Status s = CheckTrusted(*m); !s.ok()) {
+      (void)conn_.Send(control::Error{s.message()});
+      return s;
+    }
     manifest_ = std::move(m).value();
     manifest_bytes_ = session.manifest;
     Result<DiskTarget> t = DiskTarget::Open(options_.target, manifest_.table.raw_size());

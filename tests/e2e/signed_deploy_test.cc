@@ -82,6 +82,7 @@ TEST_F(SignedDeployTest, WrongKeyIsRefusedBeforeAnythingIsWritten) {
                        ", a key --trust does not name; serve an image signed by a trusted key, "
                        "or pass its .pub to --trust\n");
   EXPECT_FALSE(testing::FileExists(target_));
+  EXPECT_TRUE(server->WaitForText("node1: server's manifest: signed by", 10));
 }
 
 TEST_F(SignedDeployTest, UnsignedImageIsRefusedBeforeAnythingIsWritten) {
@@ -92,6 +93,7 @@ TEST_F(SignedDeployTest, UnsignedImageIsRefusedBeforeAnythingIsWritten) {
             "fleetcast-client: error: server's manifest: unsigned, but --trust needs a signed "
             "image; serve an image packed with --sign NAME.key\n");
   EXPECT_FALSE(testing::FileExists(target_));
+  EXPECT_TRUE(server->WaitForText("node1: server's manifest: unsigned", 10));
 }
 
 // A signed image whose manifest vouches for the wrong BLAKE2b-256 of entry
