@@ -42,6 +42,10 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   receive_cmd->add_option("--sysfs", receive.sysfs_root, "sysfs root to read PCI devices from")
       ->capture_default_str();
+  receive_cmd
+      ->add_option("--trust", receive.trust,
+                   "NAME.pub: accept only an image signed by its key (repeatable)")
+      ->allow_extra_args(false);
   unsigned discover_timeout = 60;
   receive_cmd
       ->add_option("--announce", receive.announce, "with --server auto: GROUP:PORT to listen on")

@@ -18,6 +18,7 @@
 #include "core/receive_state.h"
 #include "core/worker_pool.h"
 #include "platform/interrupt.h"
+#include "platform/key_files.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
 
@@ -53,7 +54,9 @@ Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
 
 class Receiver {
  public:
-  explicit Receiver(const ReceiveOptions& options) : options_(options) {}
+  /// `trusted`: the keys --trust names; empty: any image, signed or not.
+  Receiver(const ReceiveOptions& options, std::vector<sign::PublicKey> trusted)
+      : options_(options), trusted_(std::move(trusted)) {}
   ~Receiver() { StopReceiving(); }
 
   Status Run() {
@@ -174,6 +177,12 @@ class Receiver {
     }
     Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
     if (!m.ok()) return m.status().Prefixed("server's manifest");
+    // Before the target is opened: an untrusted image writes nothing. The
+    // server logs why this node left.
+    if (Status s = CheckTrusted(*m); !s.ok()) {
+      (void)conn_.Send(control::Error{s.message()});
+      return s;
+    }
     manifest_ = std::move(m).value();
     manifest_bytes_ = session.manifest;
     Result<DiskTarget> t = DiskTarget::Open(options_.target, manifest_.table.raw_size());
@@ -197,14 +206,27 @@ class Receiver {
     return StartReceiving(session);
   }
 
-  // A restarted client keeps what its disk already holds.
+  Status CheckTrusted(const image::Manifest& m) const {
+    if (trusted_.empty()) return Status::OK();
+    Status s = image::CheckSigner(m, trusted_);
+    if (s.ok()) return s;
+    const std::string fix = m.signature
+                                ? "serve an image signed by a trusted key, or pass its .pub to "
+                                  "--trust"
+                                : "serve an image packed with --sign NAME.key";
+    return Status::InvalidArgument("server's manifest: " + s.message() + "; " + fix);
+  }
+
+  // A restarted client keeps what its disk already holds; with --trust, only
+  // chunks whose BLAKE2b-256 matches too.
   void ScanTarget() {
     const ChunkTable& t = manifest_.table;
     std::vector<std::future<bool>> same;
     for (const ChunkEntry& e : t.entries()) {
       same.push_back(pool_->Submit([&, e](size_t worker) {
         Result<Digest128> d = target_->ReadDigest(t, e.index, &buffers_[worker]);
-        return d.ok() && *d == e.raw_digest;
+        return d.ok() && *d == e.raw_digest &&
+               (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());
       }));
     }
     for (size_t i = 0; i < same.size(); ++i) {
@@ -298,6 +320,10 @@ class Receiver {
     Bytes& raw = buffers_[worker];
     raw.resize(t.RawLength(chunk));
     if (s.ok()) s = decompressors_[worker]->Unpack(*e, stored, raw);
+    if (s.ok() && !trusted_.empty()) {
+      s = CheckStrongDigest(*e, raw);
+      if (!s.ok()) ++strong_rejected_;
+    }
     if (s.ok()) s = target_->Write(t.RawOffset(chunk), raw);
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
@@ -438,6 +464,10 @@ class Receiver {
     }
     spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected", node_,
                  digest->ToHex(), rejected_.load());
+    if (!trusted_.empty()) {
+      spdlog::info("node {}: image {}; {} chunks failed BLAKE2b-256 and were received again", node_,
+                   manifest_.SignerText(), strong_rejected_.load());
+    }
     if (Status s = Inject(); !s.ok()) return s;
     verified_digest_ = digest->ToHex();
     return Status::OK();
@@ -488,6 +518,7 @@ class Receiver {
   }
 
   const ReceiveOptions options_;
+  const std::vector<sign::PublicKey> trusted_;
   std::string host_;
   uint16_t port_ = 0;
   std::string node_;
@@ -519,6 +550,7 @@ class Receiver {
   std::atomic<bool> stop_receiving_{false};
   std::atomic<uint64_t> datagrams_{0};
   std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> strong_rejected_{0};  // chunks whose BLAKE2b-256 did not match
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;
@@ -531,13 +563,19 @@ class Receiver {
 }  // namespace
 
 Status RunReceive(const ReceiveOptions& options) {
-  if (options.server != "auto") return Receiver(options).Run();
+  std::vector<sign::PublicKey> trusted;
+  if (!options.trust.empty()) {
+    Result<std::vector<sign::PublicKey>> keys = LoadTrustedKeys(options.trust);
+    if (!keys.ok()) return keys.status();
+    trusted = std::move(keys).value();
+  }
+  if (options.server != "auto") return Receiver(options, trusted).Run();
   Result<announce::Announce> found =
       DiscoverServer({options.interface, options.announce, options.discover_timeout});
   if (!found.ok()) return found.status();
   ReceiveOptions resolved = options;
   resolved.server = found->server + ":" + std::to_string(found->port);
-  return Receiver(resolved).Run();
+  return Receiver(resolved, trusted).Run();
 }
 
 }  // namespace fleetcast

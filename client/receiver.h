@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "client/disk_target.h"
 #include "core/announce.h"
@@ -30,6 +31,9 @@ struct ReceiveOptions {
   // With server "auto": the GROUP:PORT to listen for announces on, and how long.
   std::string announce = announce::Endpoint().ToString();
   std::chrono::seconds discover_timeout{60};
+  // NAME.pub files: if any, the manifest must be signed by one of their keys
+  // and every chunk must match its BLAKE2b-256 before it is written.
+  std::vector<std::string> trust;
 };
 
 Status RunReceive(const ReceiveOptions& options);

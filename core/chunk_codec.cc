@@ -32,6 +32,14 @@ Status ChunkCompressor::Pack(ByteView raw, PackedChunk* out) {
   if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
   out->stored.resize(n);
   out->stored_digest = Xxh3_64(out->stored);
+  out->strong_digest = sign::Blake2b(raw);
+  return Status::OK();
+}
+
+Status CheckStrongDigest(const ChunkEntry& entry, ByteView raw) {
+  if (sign::Blake2b(raw) != entry.strong_digest) {
+    return Status::Corruption("chunk " + std::to_string(entry.index) + ": BLAKE2b-256 mismatch");
+  }
   return Status::OK();
 }
 

@@ -10,6 +10,7 @@
 #include "core/chunk_table.h"
 #include "core/coding.h"
 #include "core/digest.h"
+#include "core/signing.h"
 #include "core/status.h"
 
 struct ZSTD_CCtx_s;
@@ -26,7 +27,13 @@ struct PackedChunk {
   Bytes stored;  // one zstd frame
   uint64_t stored_digest = 0;
   Digest128 raw_digest;
+  sign::Blake2b256 strong_digest{};  // of the raw bytes; not computed for a zero chunk
 };
+
+/// Checks raw against entry.strong_digest, the BLAKE2b-256 a signed manifest
+/// vouches for: "chunk 812: BLAKE2b-256 mismatch". Only for manifests with
+/// chunk hashes; Unpack's XXH3 checks stop accidents, this stops forgeries.
+Status CheckStrongDigest(const ChunkEntry& entry, ByteView raw);
 
 class ChunkCompressor {
  public:

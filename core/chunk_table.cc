@@ -8,21 +8,26 @@
 
 namespace fleetcast {
 
-void ChunkEntry::EncodeTo(Bytes* dst) const {
+void ChunkEntry::EncodeTo(Bytes* dst, bool strong) const {
   PutFixed32(dst, index);
   PutFixed32(dst, stored_size);
   PutFixed64(dst, offset);
   PutFixed64(dst, stored_digest);
   PutDigest128(dst, raw_digest);
+  if (strong) PutBytes(dst, strong_digest);
 }
 
-bool ChunkEntry::DecodeFrom(ByteReader* reader) {
-  if (reader->remaining() < kEncodedLength) return false;
+bool ChunkEntry::DecodeFrom(ByteReader* reader, bool strong) {
+  if (reader->remaining() < (strong ? kStrongEncodedLength : kEncodedLength)) return false;
   reader->GetFixed32(&index);
   reader->GetFixed32(&stored_size);
   reader->GetFixed64(&offset);
   reader->GetFixed64(&stored_digest);
   GetDigest128(reader, &raw_digest);
+  ByteView hash;
+  if (strong && reader->GetBytes(strong_digest.size(), &hash)) {
+    std::copy(hash.begin(), hash.end(), strong_digest.begin());
+  }
   return true;
 }
 

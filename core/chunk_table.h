@@ -8,6 +8,8 @@
 //   offset         fixed64  file offset of the zstd frame
 //   stored_digest  fixed64  XXH3-64 of the zstd frame
 //   raw_digest     16 bytes XXH3-128 of the chunk's raw bytes (low, high)
+//   strong_digest  32 bytes BLAKE2b-256 of the chunk's raw bytes; only in a
+//                           manifest whose flags say it has chunk hashes
 #ifndef FLEETCAST_CORE_CHUNK_TABLE_H_
 #define FLEETCAST_CORE_CHUNK_TABLE_H_
 
@@ -16,24 +18,30 @@
 
 #include "core/coding.h"
 #include "core/digest.h"
+#include "core/signing.h"
 #include "core/status.h"
 
 namespace fleetcast {
 
 struct ChunkEntry {
+  /// Without, and with, the BLAKE2b-256 strong digest.
   static constexpr size_t kEncodedLength = 4 + 4 + 8 + 8 + kDigest128Length;
+  static constexpr size_t kStrongEncodedLength = kEncodedLength + sign::kBlake2b256Length;
+  static_assert(kStrongEncodedLength == 72);
 
   uint32_t index = 0;
   uint32_t stored_size = 0;
   uint64_t offset = 0;
   uint64_t stored_digest = 0;
   Digest128 raw_digest;
+  sign::Blake2b256 strong_digest{};  // all zero when the manifest has no chunk hashes
 
   bool operator==(const ChunkEntry&) const = default;
 
-  void EncodeTo(Bytes* dst) const;
-  /// False if fewer than kEncodedLength bytes remain.
-  bool DecodeFrom(ByteReader* reader);
+  /// Appends kEncodedLength bytes, or kStrongEncodedLength with `strong`.
+  void EncodeTo(Bytes* dst, bool strong = false) const;
+  /// False if fewer bytes remain than EncodeTo writes.
+  bool DecodeFrom(ByteReader* reader, bool strong = false);
 };
 
 class ChunkTable {

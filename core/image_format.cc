@@ -44,10 +44,10 @@ Result<FileHeader> FileHeader::DecodeFrom(ByteView input) {
   ByteReader r(input.subspan(kMagic.size()));
   FileHeader h;
   r.GetFixed32(&h.version);
-  if (h.version != kFormatVersion) {
+  if (h.version < kOldestFormatVersion || h.version > kFormatVersion) {
     return Status::NotSupported("unsupported .fcimg version " + Str(h.version) +
-                                " (this fleetcast reads version " + Str(kFormatVersion) +
-                                "); use a matching fleetcast");
+                                " (this fleetcast reads versions " + Str(kOldestFormatVersion) +
+                                " to " + Str(kFormatVersion) + "); use a matching fleetcast");
   }
   const uint64_t want = Xxh3_64(input.first(kHeaderDigestOffset));
   if (DecodeFixed64(input.data() + kHeaderDigestOffset) != want) {
@@ -68,6 +68,7 @@ Result<FileHeader> FileHeader::DecodeFrom(ByteView input) {
 }
 
 void Manifest::EncodeTo(Bytes* dst) const {
+  const uint32_t written_flags = signature ? flags | kFlagSigned : flags & ~kFlagSigned;
   PutFixed64(dst, table.raw_size());
   PutFixed32(dst, table.chunk_size());
   PutFixed32(dst, table.stored_count());
@@ -75,11 +76,68 @@ void Manifest::EncodeTo(Bytes* dst) const {
   PutFixed8(dst, 0);  // reserved
   PutFixed16(dst, static_cast<uint16_t>(label.size()));
   PutFixed32(dst, static_cast<uint32_t>(level));
-  PutFixed32(dst, flags);
+  PutFixed32(dst, written_flags);
   PutDigest128(dst, image_digest);
   PutString(dst, label);
-  for (const ChunkEntry& e : table.entries()) e.EncodeTo(dst);
+  for (const ChunkEntry& e : table.entries()) e.EncodeTo(dst, has_strong_digests());
+  if (signature) {
+    PutBytes(dst, signature->signer);
+    PutBytes(dst, signature->signature);
+  }
 }
+
+Status Manifest::SignWith(const sign::SecretKey& secret) {
+  if (!has_strong_digests()) {
+    return Status::InvalidArgument("manifest: has no chunk hashes to sign");
+  }
+  signature = ManifestSignature{sign::PublicKeyOf(secret), {}};
+  Bytes bytes;
+  EncodeTo(&bytes);
+  signature->signature =
+      sign::Sign(ByteView(bytes).first(bytes.size() - sign::kSignatureLength), secret);
+  flags |= kFlagSigned;
+  return Status::OK();
+}
+
+std::string Manifest::SignerText() const {
+  return signature ? "signed by " + sign::Fingerprint(signature->signer) : "unsigned";
+}
+
+namespace {
+
+// Splits the signature off a signed manifest and checks it. On success
+// *body is the manifest without its signature block.
+Status TakeSignature(ByteView input, Manifest* m, ByteView* body) {
+  if (input.size() < Manifest::kFixedLength + ManifestSignature::kEncodedLength) {
+    return Status::Corruption("manifest: signed, but too short to hold a signature");
+  }
+  ManifestSignature sig;
+  const size_t signed_length = input.size() - sign::kSignatureLength;
+  ByteView key = input.subspan(signed_length - sign::kPublicKeyLength, sign::kPublicKeyLength);
+  ByteView value = input.subspan(signed_length);
+  std::copy(key.begin(), key.end(), sig.signer.begin());
+  std::copy(value.begin(), value.end(), sig.signature.begin());
+  if (!sign::Verify(input.first(signed_length), sig.signature, sig.signer)) {
+    return Status::Corruption(
+        "manifest: signature does not verify (the manifest was changed after it was signed)");
+  }
+  m->signature = sig;
+  *body = input.first(input.size() - ManifestSignature::kEncodedLength);
+  return Status::OK();
+}
+
+Status CheckFlags(uint32_t flags) {
+  if ((flags & ~Manifest::kKnownFlags) != 0) {
+    return Status::NotSupported("manifest: flags " + Hex(flags) +
+                                " name features this fleetcast lacks; use a newer fleetcast");
+  }
+  if ((flags & Manifest::kFlagSigned) != 0 && (flags & Manifest::kFlagStrongDigests) == 0) {
+    return Status::Corruption("manifest: signed, but without chunk hashes");
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Result<Manifest> Manifest::DecodeFrom(ByteView input) {
   if (input.size() < kFixedLength) {
@@ -101,12 +159,14 @@ Result<Manifest> Manifest::DecodeFrom(ByteView input) {
   r.GetFixed32(&level);
   r.GetFixed32(&m.flags);
   GetDigest128(&r, &m.image_digest);
+  if (Status s = CheckFlags(m.flags); !s.ok()) return s;
+  if ((m.flags & kFlagSigned) != 0) {
+    ByteView body;
+    if (Status s = TakeSignature(input, &m, &body); !s.ok()) return s;
+    r = ByteReader(body.subspan(kFixedLength));
+  }
   if (codec != static_cast<uint8_t>(Codec::kZstd)) {
     return Status::NotSupported("manifest: unknown codec " + Str(codec));
-  }
-  if (m.flags != 0) {
-    return Status::NotSupported("manifest: flags " + Hex(m.flags) +
-                                " name features this fleetcast lacks; use a newer fleetcast");
   }
   if (Status s = ChunkTable::CheckGeometry(raw_size, chunk_size); !s.ok()) {
     return s.Prefixed("manifest");
@@ -115,13 +175,16 @@ Result<Manifest> Manifest::DecodeFrom(ByteView input) {
   if (label_size > kMaxLabelLength || !r.GetBytes(label_size, &label)) {
     return Status::Corruption("manifest: label size " + Str(label_size) + " is out of range");
   }
-  if (r.remaining() != uint64_t{stored_count} * ChunkEntry::kEncodedLength) {
+  const bool strong = m.has_strong_digests();
+  const uint64_t entry_length =
+      strong ? ChunkEntry::kStrongEncodedLength : ChunkEntry::kEncodedLength;
+  if (r.remaining() != uint64_t{stored_count} * entry_length) {
     return Status::Corruption("manifest: chunk table is " + Str(r.remaining()) + " bytes, but " +
                               Str(stored_count) + " entries need " +
-                              Str(uint64_t{stored_count} * ChunkEntry::kEncodedLength));
+                              Str(uint64_t{stored_count} * entry_length));
   }
   std::vector<ChunkEntry> entries(stored_count);
-  for (ChunkEntry& e : entries) e.DecodeFrom(&r);
+  for (ChunkEntry& e : entries) e.DecodeFrom(&r, strong);
   Result<ChunkTable> table = ChunkTable::Make(raw_size, chunk_size, std::move(entries));
   if (!table.ok()) return table.status().Prefixed("manifest");
   m.table = std::move(table).value();
@@ -132,6 +195,16 @@ Result<Manifest> Manifest::DecodeFrom(ByteView input) {
     return Status::Corruption("manifest: image digest does not match the chunk table");
   }
   return m;
+}
+
+Status CheckSigner(const Manifest& manifest, std::span<const sign::PublicKey> trusted) {
+  if (!manifest.signature) {
+    return Status::InvalidArgument("unsigned, but --trust needs a signed image");
+  }
+  for (const sign::PublicKey& key : trusted) {
+    if (key == manifest.signature->signer) return Status::OK();
+  }
+  return Status::InvalidArgument(manifest.SignerText() + ", a key --trust does not name");
 }
 
 Status CheckLayout(const FileHeader& header, uint64_t file_size) {

@@ -14,11 +14,14 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "core/chunk_table.h"
 #include "core/coding.h"
 #include "core/digest.h"
+#include "core/signing.h"
 #include "core/status.h"
 
 namespace fleetcast::image {
@@ -28,8 +31,11 @@ namespace fleetcast::image {
 /// the file recognisable in a hex dump.
 constexpr std::array<uint8_t, 8> kMagic = {0x89, 'F', 'C', 'I', 'M', 'G', '\r', '\n'};
 
-/// Bumped on any change a version-1 reader could misread.
-constexpr uint32_t kFormatVersion = 1;
+/// Bumped on any change an older reader could misread. Version 2 added the
+/// manifest's chunk hashes and signature (Manifest::kFlagStrongDigests,
+/// kFlagSigned); this reader still reads version 1.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestFormatVersion = 1;
 
 /// Where chunk data starts: one page, so chunk reads can be page-aligned.
 constexpr uint64_t kDataOffset = 4096;
@@ -83,22 +89,58 @@ struct FileHeader {
 //   flags           fixed32  0; a set bit is a feature this reader lacks
 //   image_digest    16 bytes ChunkTable::ImageDigest() (low, high)
 //   label           label_size bytes of UTF-8, from `pack --label`
-//   entries         stored_count ChunkEntry records (core/chunk_table.h)
+//   entries         stored_count ChunkEntry records (core/chunk_table.h),
+//                   72 bytes each with kFlagStrongDigests, else 40
+//   signer          32 bytes  Ed25519 public key   } only with kFlagSigned
+//   signature       64 bytes  Ed25519 signature of } every manifest byte
+//                             before it, signer included
+struct ManifestSignature {
+  static constexpr size_t kEncodedLength = sign::kPublicKeyLength + sign::kSignatureLength;
+
+  sign::PublicKey signer{};
+  sign::Signature signature{};
+
+  bool operator==(const ManifestSignature&) const = default;
+};
+
 struct Manifest {
   static constexpr size_t kFixedLength = 8 + 4 + 4 + 1 + 1 + 2 + 4 + 4 + kDigest128Length;
   static_assert(kFixedLength == 44);
 
+  /// Each entry carries the BLAKE2b-256 of its raw bytes (version 2).
+  static constexpr uint32_t kFlagStrongDigests = 1u << 0;
+  /// The manifest ends with a ManifestSignature (version 2); needs
+  /// kFlagStrongDigests, or the signature would vouch only for XXH3.
+  static constexpr uint32_t kFlagSigned = 1u << 1;
+  static constexpr uint32_t kKnownFlags = kFlagStrongDigests | kFlagSigned;
+
   ChunkTable table;
   Codec codec = Codec::kZstd;
   int32_t level = 0;
-  uint32_t flags = 0;
+  uint32_t flags = 0;  // kFlagSigned is kept equal to signature.has_value()
   Digest128 image_digest;
   std::string label;
+  std::optional<ManifestSignature> signature;
+
+  bool has_strong_digests() const { return (flags & kFlagStrongDigests) != 0; }
+  /// "signed by ed25519:<fingerprint>" or "unsigned".
+  std::string SignerText() const;
 
   void EncodeTo(Bytes* dst) const;
-  /// Checks every field and that image_digest matches the chunk table.
+  /// Signs the manifest as it is now: sets kFlagSigned and the signature.
+  /// Fails unless it has kFlagStrongDigests.
+  Status SignWith(const sign::SecretKey& secret);
+  /// Checks, in order: length, codec, flags, the signature (if signed; before
+  /// any other field is believed), geometry, label, entries, and that
+  /// image_digest matches the chunk table.
   static Result<Manifest> DecodeFrom(ByteView input);
 };
+
+/// OK if the manifest is signed by one of `trusted`. Otherwise a
+/// kInvalidArgument naming what is wrong, "unsigned, but --trust needs a
+/// signed image" or "signed by ed25519:..., a key --trust does not name",
+/// to which the caller adds what to do.
+Status CheckSigner(const Manifest& manifest, std::span<const sign::PublicKey> trusted);
 
 /// Checks that a header fits a file of file_size bytes: the manifest lies
 /// after the data offset and ends exactly at the end of the file.

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/chunk_codec.h"
 #include "platform/file.h"
+#include "platform/key_files.h"
 #include "platform/progress_line.h"
 #include "server/image_scan.h"
 
@@ -77,7 +79,9 @@ std::string InfoText(const ImageReader& image) {
     << "ratio        " << Ratio(t.raw_size(), t.stored_bytes()) << " (raw size : stored)\n"
     << "file size    " << SizeText(image.file_size()) << "\n"
     << "codec        zstd level " << m.level << "\n"
-    << "digest       xxh3-128:" << m.image_digest.ToHex() << "\n";
+    << "digest       xxh3-128:" << m.image_digest.ToHex() << "\n"
+    << "chunk hashes " << (m.has_strong_digests() ? "blake2b-256" : "-") << "\n"
+    << "signature    " << m.SignerText() << "\n";
   return o.str();
 }
 
@@ -99,6 +103,8 @@ std::string InfoJson(const ImageReader& image) {
       {"codec", "zstd"},
       {"level", m.level},
       {"image_digest", "xxh3-128:" + m.image_digest.ToHex()},
+      {"chunk_hashes", m.has_strong_digests() ? "blake2b-256" : ""},
+      {"signed_by", m.signature ? sign::Fingerprint(m.signature->signer) : ""},
   };
   return j.dump(2) + "\n";
 }
@@ -111,15 +117,40 @@ Status RunInfo(const std::string& path, bool json) {
   return Status::OK();
 }
 
-Status RunVerify(const std::string& path, size_t threads) {
+Status CheckTrust(const ImageReader& image, const std::vector<std::string>& trust_files) {
+  if (trust_files.empty()) return Status::OK();
+  Result<std::vector<sign::PublicKey>> keys = LoadTrustedKeys(trust_files);
+  if (!keys.ok()) return keys.status();
+  Status s = image::CheckSigner(image.manifest(), *keys);
+  if (s.ok()) return s;
+  const std::string fix = image.manifest().signature
+                              ? "check which key signed it, or pass its .pub to --trust"
+                              : "pack it with --sign NAME.key";
+  return Status::InvalidArgument(image.path() + ": " + s.message() + "; " + fix);
+}
+
+Status RunVerify(const std::string& path, size_t threads,
+                 const std::vector<std::string>& trust_files) {
   Result<ImageReader> image = ImageReader::Open(path);
   if (!image.ok()) return image.status();
-  Status s = ScanImage(*image, threads, "verify",
-                       [](const ChunkEntry&, ByteView) { return Status::OK(); });
+  if (Status s = CheckTrust(*image, trust_files); !s.ok()) return s;
+  const bool strong = image->manifest().has_strong_digests();
+  Status s = ScanImage(*image, threads, "verify", [strong](const ChunkEntry& e, ByteView raw) {
+    return strong ? CheckStrongDigest(e, raw) : Status::OK();
+  });
   if (!s.ok()) return s;
-  std::printf("%s: OK: %u chunks (%u stored, %u zero), digest xxh3-128:%s\n", path.c_str(),
+  std::printf("%s: OK: %u chunks (%u stored, %u zero), digest xxh3-128:%s, %s\n", path.c_str(),
               image->table().chunk_count(), image->table().stored_count(),
-              image->table().zero_count(), image->manifest().image_digest.ToHex().c_str());
+              image->table().zero_count(), image->manifest().image_digest.ToHex().c_str(),
+              image->manifest().SignerText().c_str());
+  return Status::OK();
+}
+
+Status RunKeygen(const std::string& name, bool force) {
+  Result<sign::PublicKey> key = WriteNewKeyPair(name, force);
+  if (!key.ok()) return key.status();
+  std::printf("%s.key: secret key (keep it private); %s.pub: public key %s\n", name.c_str(),
+              name.c_str(), sign::Fingerprint(*key).c_str());
   return Status::OK();
 }
 
@@ -150,11 +181,11 @@ Status RunPack(const PackOptions& options) {
   const double mbps = r->seconds > 0 ? static_cast<double>(t.raw_size()) / r->seconds / 1e6 : 0;
   std::printf(
       "%s: packed %s into %s: %u chunks (%u stored, %u zero), ratio %s, %.1f s, %.1f MB/s, "
-      "digest xxh3-128:%s\n",
+      "digest xxh3-128:%s, %s\n",
       options.output.c_str(), HumanBytes(t.raw_size()).c_str(), HumanBytes(r->file_size).c_str(),
       t.chunk_count(), t.stored_count(), t.zero_count(),
       Ratio(t.raw_size(), t.stored_bytes()).c_str(), r->seconds, mbps,
-      r->manifest.image_digest.ToHex().c_str());
+      r->manifest.image_digest.ToHex().c_str(), r->manifest.SignerText().c_str());
   return Status::OK();
 }
 

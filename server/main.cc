@@ -1,9 +1,10 @@
-// fleetcast-server: packs disk images and inspects them (pack, info, verify,
-// unpack), checks an inventory (probe) and serves an image (serve). Flags are parsed here; the work
-// is in the library.
+// fleetcast-server: makes signing keys (keygen), packs disk images and
+// inspects them (pack, info, verify, unpack), checks an inventory (probe) and
+// serves an image (serve). Flags are parsed here; the work is in the library.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "platform/cli.h"
 #include "platform/interrupt.h"
@@ -36,6 +37,14 @@ int Body(int argc, char** argv) {
   pack_cmd->add_option("--threads", pack.threads, "compression threads (0: one per core)");
   pack_cmd->add_option("--label", pack.label, "free text stored in the image");
   pack_cmd->add_flag("--force", pack.force, "pack a Windows that is already a clone (CloneTag)");
+  pack_cmd->add_option("--sign", pack.sign_key, "sign the manifest with this NAME.key (keygen)");
+
+  std::string key_name;
+  bool key_force = false;
+  CLI::App* keygen_cmd =
+      app.add_subcommand("keygen", "write an Ed25519 key pair for signing images");
+  keygen_cmd->add_option("--out", key_name, "writes NAME.key (secret) and NAME.pub")->required();
+  keygen_cmd->add_flag("--force", key_force, "replace an existing key pair");
 
   std::string image, out;
   bool json = false;
@@ -43,8 +52,11 @@ int Body(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand("info", "print an image's header and sizes");
   info_cmd->add_option("IMG", image, "the .fcimg")->required();
   info_cmd->add_flag("--json", json, "print JSON");
+  std::vector<std::string> trust;
   CLI::App* verify_cmd = app.add_subcommand("verify", "check every chunk and the image digest");
   verify_cmd->add_option("IMG", image, "the .fcimg")->required();
+  verify_cmd->add_option("--trust", trust, "NAME.pub: the image must be signed by its key")
+      ->allow_extra_args(false);
   verify_cmd->add_option("--threads", threads, "threads (0: one per core)");
   CLI::App* unpack_cmd = app.add_subcommand("unpack", "restore the raw image");
   unpack_cmd->add_option("IMG", image, "the .fcimg")->required();
@@ -130,7 +142,8 @@ int Body(int argc, char** argv) {
   Status s;
   if (*pack_cmd) s = fleetcast::RunPack(pack);
   if (*info_cmd) s = fleetcast::RunInfo(image, json);
-  if (*verify_cmd) s = fleetcast::RunVerify(image, threads);
+  if (*keygen_cmd) s = fleetcast::RunKeygen(key_name, key_force);
+  if (*verify_cmd) s = fleetcast::RunVerify(image, threads, trust);
   if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
   if (*probe_cmd) s = fleetcast::RunProbe(probe);
   if (*ctl_cmd) s = fleetcast::RunCtl(ctl);

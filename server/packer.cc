@@ -7,12 +7,14 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/chunk_codec.h"
 #include "core/worker_pool.h"
 #include "platform/file.h"
 #include "platform/interrupt.h"
+#include "platform/key_files.h"
 #include "platform/progress_line.h"
 #include "server/clone_check.h"
 
@@ -34,21 +36,27 @@ class PackWriter {
     if (chunk.zero) return Status::OK();
     if (Status s = out_->WriteAt(offset_, chunk.stored); !s.ok()) return s;
     entries_.push_back({index, static_cast<uint32_t>(chunk.stored.size()), offset_,
-                        chunk.stored_digest, chunk.raw_digest});
+                        chunk.stored_digest, chunk.raw_digest, chunk.strong_digest});
     offset_ += chunk.stored.size();
     stored_bytes_ += chunk.stored.size();
     return Status::OK();
   }
 
-  /// Writes manifest, then header, then syncs; returns the manifest.
-  Result<image::Manifest> Finish(const PackOptions& options, uint64_t raw_size) {
+  /// Writes manifest (signed with `key` unless null), then header, then
+  /// syncs; returns the manifest.
+  Result<image::Manifest> Finish(const PackOptions& options, uint64_t raw_size,
+                                 const sign::SecretKey* key) {
     Result<ChunkTable> table = ChunkTable::Make(raw_size, options.chunk_size, std::move(entries_));
     if (!table.ok()) return table.status();
     image::Manifest manifest;
     manifest.table = std::move(table).value();
     manifest.level = options.level;
     manifest.label = options.label;
+    manifest.flags = image::Manifest::kFlagStrongDigests;
     manifest.image_digest = manifest.table.ImageDigest();
+    if (key != nullptr) {
+      if (Status s = manifest.SignWith(*key); !s.ok()) return s;
+    }
     Bytes bytes;
     manifest.EncodeTo(&bytes);
     if (Status s = out_->WriteAt(offset_, bytes); !s.ok()) return s;
@@ -176,6 +184,13 @@ Status CheckNotAClone(const PackOptions& options) {
 
 Result<PackSummary> Pack(const PackOptions& options) {
   if (Status s = CheckPackOptions(options); !s.ok()) return s;
+  // The key is read first, so a bad one fails before a long pack, not after.
+  std::optional<sign::SecretKey> key;
+  if (!options.sign_key.empty()) {
+    Result<sign::SecretKey> loaded = LoadSecretKey(options.sign_key);
+    if (!loaded.ok()) return loaded.status();
+    key = *loaded;
+  }
   Result<File> source = File::OpenRead(options.source);
   if (!source.ok()) return source.status();
   if (Status s = CheckSource(options, *source); !s.ok()) return s;
@@ -190,7 +205,8 @@ Result<PackSummary> Pack(const PackOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Status s = PackChunks(options, *source, &writer);
   Result<image::Manifest> manifest =
-      s.ok() ? writer.Finish(options, source->size()) : Result<image::Manifest>(s);
+      s.ok() ? writer.Finish(options, source->size(), key ? &*key : nullptr)
+             : Result<image::Manifest>(s);
   if (manifest.ok()) s = CommitRename(partial, options.output);
   if (!manifest.ok() || !s.ok()) {
     RemoveQuietly(partial);

@@ -21,7 +21,8 @@ struct PackOptions {
   int level = 3;
   size_t threads = 0;  // 0: one per core
   std::string label;
-  bool force = false;  // pack a Windows that is already a clone (CloneTag) anyway
+  bool force = false;    // pack a Windows that is already a clone (CloneTag) anyway
+  std::string sign_key;  // NAME.key from keygen: sign the manifest; empty: unsigned
 };
 
 struct PackSummary {

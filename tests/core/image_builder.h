@@ -11,8 +11,16 @@
 
 namespace fleetcast::testing {
 
+/// How BuildImage writes the manifest: version 1 (no chunk hashes, the
+/// default, so byte offsets in older tests hold), or version 2 with chunk
+/// hashes and, if `key` is set, signed with it.
+struct BuildOptions {
+  uint32_t version = 1;
+  const sign::SecretKey* key = nullptr;
+};
+
 inline Bytes BuildImage(ByteView raw, uint32_t chunk_size, const std::string& label = "",
-                        image::Manifest* manifest_out = nullptr) {
+                        image::Manifest* manifest_out = nullptr, const BuildOptions& options = {}) {
   ChunkCompressor compressor(3);
   Bytes file(image::kDataOffset, 0);
   std::vector<ChunkEntry> entries;
@@ -22,7 +30,8 @@ inline Bytes BuildImage(ByteView raw, uint32_t chunk_size, const std::string& la
     EXPECT_TRUE(compressor.Pack(raw.subspan(off, n), &c).ok());
     if (c.zero) continue;
     entries.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(c.stored.size()),
-                       file.size(), c.stored_digest, c.raw_digest});
+                       file.size(), c.stored_digest, c.raw_digest,
+                       options.version >= 2 ? c.strong_digest : sign::Blake2b256{}});
     PutBytes(&file, c.stored);
   }
   image::Manifest m;
@@ -30,9 +39,14 @@ inline Bytes BuildImage(ByteView raw, uint32_t chunk_size, const std::string& la
   m.level = 3;
   m.label = label;
   m.image_digest = m.table.ImageDigest();
+  if (options.version >= 2) m.flags = image::Manifest::kFlagStrongDigests;
+  if (options.key != nullptr) {
+    EXPECT_TRUE(m.SignWith(*options.key).ok());
+  }
   Bytes mbytes;
   m.EncodeTo(&mbytes);
   image::FileHeader h;
+  h.version = options.version;
   h.manifest_offset = file.size();
   h.manifest_size = mbytes.size();
   h.manifest_digest = Xxh3_64(mbytes);

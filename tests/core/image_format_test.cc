@@ -59,7 +59,7 @@ TEST(FileHeader, GoldenBytes) {
   // clang-format off
   const Bytes want_prefix = {
       0x89, 'F', 'C', 'I', 'M', 'G', '\r', '\n',  // magic
-      1, 0, 0, 0,                                  // version
+      2, 0, 0, 0,                                  // version
       0, 0, 0, 0,                                  // flags
       0x00, 0x10, 0, 0, 0, 0, 0, 0,                // data_offset 4096
       0x22, 0x11, 0, 0, 0, 0, 0, 0,                // manifest_offset
@@ -83,10 +83,12 @@ TEST(FileHeader, ChecksInOrder) {
   bad[1] = 'X';
   EXPECT_EQ(FileHeader::DecodeFrom(bad).status().message(), "not an .fcimg image (bad magic)");
   bad = b;
-  bad[8] = 2;
+  bad[8] = 3;
   EXPECT_EQ(FileHeader::DecodeFrom(bad).status().message(),
-            "unsupported .fcimg version 2 (this fleetcast reads version 1); use a matching "
-            "fleetcast");
+            "unsupported .fcimg version 3 (this fleetcast reads versions 1 to 2); use a "
+            "matching fleetcast");
+  bad[8] = 0;
+  EXPECT_EQ(FileHeader::DecodeFrom(bad).status().code(), Status::Code::kNotSupported);
   bad = b;
   bad[20] ^= 1;
   EXPECT_EQ(FileHeader::DecodeFrom(bad).status().message(),
@@ -210,9 +212,9 @@ TEST_F(ImageFormatTest, CorruptFieldsNameTheField) {
   EditManifest([](Bytes* m) { EncodeFixed16(m->data() + 18, 300); });
   EXPECT_EQ(Decode(), "manifest: label size 300 is out of range");
   SetUp();
-  EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 1); });
+  EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 4); });
   EXPECT_EQ(Decode(),
-            "manifest: flags 0x1 name features this fleetcast lacks; use a newer "
+            "manifest: flags 0x4 name features this fleetcast lacks; use a newer "
             "fleetcast");
   SetUp();
   EditManifest([&](Bytes* m) { (*m)[EntryOffset(2) + 24] ^= 1; });

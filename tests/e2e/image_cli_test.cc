@@ -138,11 +138,11 @@ TEST_F(ImageCliTest, EmptyFileIsTruncated) {
 
 TEST_F(ImageCliTest, UnsupportedVersion) {
   ASSERT_NO_FATAL_FAILURE(PackOk());
-  FlipByte(9);  // version 1 -> 0x1001
+  FlipByte(9);  // version 2 -> 0x1002
   ExpectError(Server({"info", img_}),
               img_ +
-                  ": unsupported .fcimg version 4097 (this fleetcast reads version 1); use a "
-                  "matching fleetcast");
+                  ": unsupported .fcimg version 4098 (this fleetcast reads versions 1 to 2); use "
+                  "a matching fleetcast");
 }
 
 TEST_F(ImageCliTest, TruncatedFile) {
@@ -175,7 +175,7 @@ TEST_F(ImageCliTest, ChunkTablePointingOutsideTheFile) {
   image::FileHeader h = Header();
   // The last entry of the chunk table (the label is "cli").
   const size_t last =
-      h.manifest_offset + image::Manifest::kFixedLength + 3 + 15 * ChunkEntry::kEncodedLength;
+      h.manifest_offset + image::Manifest::kFixedLength + 3 + 15 * ChunkEntry::kStrongEncodedLength;
   EncodeFixed64(b.data() + last + 8, b.size() + 1000);
   const uint32_t index = DecodeFixed32(b.data() + last);
   const uint32_t size = DecodeFixed32(b.data() + last + 4);

@@ -69,7 +69,8 @@ TEST_F(PackerTest, OutputIsTheSameWhateverTheThreads) {
 
 TEST_F(PackerTest, PackerAndInMemoryBuilderAgree) {
   ASSERT_TRUE(PackIt().ok());
-  EXPECT_EQ(testing::ReadFileBytes(options_.output), testing::BuildImage(raw_, kChunk, "unit"));
+  EXPECT_EQ(testing::ReadFileBytes(options_.output),
+            testing::BuildImage(raw_, kChunk, "unit", nullptr, {.version = 2}));
 }
 
 TEST_F(PackerTest, VerifyPassesOnAGoodImage) {
