@@ -163,6 +163,53 @@ Result<Message> FromJson(const json& j) {
   return m;
 }
 
+// nlohmann's DOM builder, refusing arrays and maps nested deeper than any
+// message's (map, "files" array, [path, data] pair). Its CBOR reader recurses
+// per level, so a body of a few hundred KB of nested arrays would otherwise
+// overflow the stack of whoever reads the socket.
+class BoundedDomParser : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  static constexpr int kMaxDepth = 8;
+
+  explicit BoundedDomParser(json* result)
+      : json_sax_dom_parser(*result, /*allow_exceptions_=*/false) {}
+
+  bool start_object(size_t length) {
+    return ++depth_ <= kMaxDepth && json_sax_dom_parser::start_object(length);
+  }
+  bool end_object() {
+    --depth_;
+    return json_sax_dom_parser::end_object();
+  }
+  bool start_array(size_t length) {
+    return ++depth_ <= kMaxDepth && json_sax_dom_parser::start_array(length);
+  }
+  bool end_array() {
+    --depth_;
+    return json_sax_dom_parser::end_array();
+  }
+
+ private:
+  int depth_ = 0;
+};
+
+// The body as a JSON value, or a discarded value if it is not CBOR or nests
+// too deep. Even with exceptions off, the DOM builder throws when a CBOR
+// header announces more elements than a container can hold ("excessive
+// array size"); nothing may escape a decoder that reads the network.
+json ParseBody(ByteView body) {
+  json result;
+  BoundedDomParser parser(&result);
+  try {
+    if (json::sax_parse(body.begin(), body.end(), &parser, json::input_format_t::cbor,
+                        /*strict=*/true)) {
+      return result;
+    }
+  } catch (const json::exception&) {
+  }
+  return json(json::value_t::discarded);
+}
+
 }  // namespace
 
 void AppendFrame(const Message& m, Bytes* out) {
@@ -173,8 +220,7 @@ void AppendFrame(const Message& m, Bytes* out) {
 }
 
 Result<Message> DecodeBody(ByteView body) {
-  const json j = json::from_cbor(body.begin(), body.end(), /*strict=*/true,
-                                 /*allow_exceptions=*/false);
+  const json j = ParseBody(body);
   if (j.is_discarded() || !j.is_object()) {
     return Status::Corruption("control message: not a CBOR map");
   }

@@ -23,6 +23,7 @@ constexpr size_t kFrameHeaderLength = 4;
 struct Hello {
   std::string node;  // MAC of the receiving interface, or a name given by option
   uint32_t version = kProtocolVersion;
+  bool operator==(const Hello&) const = default;
 };
 
 /// Server -> client: everything needed to join the stream.
@@ -33,6 +34,7 @@ struct Session {
   uint32_t shard_size = 0;
   uint32_t max_data_shards = 0;
   Bytes manifest;  // the image's manifest bytes (core/image_format.h)
+  bool operator==(const Session&) const = default;
 };
 
 /// How many shards a client still needs in one FEC block.
@@ -50,6 +52,7 @@ struct Report {
   uint64_t chunks_done = 0;
   uint64_t datagrams = 0;  // shard datagrams accepted this pass
   uint64_t rejected = 0;   // garbage or foreign datagrams, since start
+  bool operator==(const Report&) const = default;
 };
 
 /// Client -> server, several times a second during a pass: datagrams of the
@@ -58,26 +61,31 @@ struct Progress {
   uint32_t pass = 0;
   uint64_t received = 0;
   uint64_t lost = 0;
+  bool operator==(const Progress&) const = default;
 };
 
 /// Server -> clients: pass `pass` is over; report.
 struct PassEnd {
   uint32_t pass = 0;
+  bool operator==(const PassEnd&) const = default;
 };
 
 /// Client -> server: the disk is written and re-read; its image digest.
 struct Done {
   std::string digest;  // 32 hex digits
+  bool operator==(const Done&) const = default;
 };
 
 /// Either way: a fatal problem, one line.
 struct Error {
   std::string message;
+  bool operator==(const Error&) const = default;
 };
 
 /// Server -> client: the deployment is over for this node.
 struct Release {
   std::string action;  // "exit", "reboot", "poweroff"
+  bool operator==(const Release&) const = default;
 };
 
 /// One file of a node's answers: a path relative to the answer set
@@ -93,6 +101,7 @@ struct AnswerFile {
 struct Identity {
   std::string hostname;
   std::vector<AnswerFile> files;
+  bool operator==(const Identity&) const = default;
 };
 
 using Message =

@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, and runs every
-# check: formatting, every ctest label (unit, program, e2e and qemu: machines
+# check: formatting, every ctest label (unit, program, e2e, and qemu: machines
 # that PXE- and USB-boot the boot media), clang-tidy, the unit tests under
-# ASan+UBSan, and the image-format fuzzer for a bounded time.
-# Usage: scripts/test.sh            (FUZZ_SECONDS=60 by default)
+# ASan+UBSan, the unit and loopback deployment tests under TSan, and every
+# fuzzer for a bounded time (ASan+UBSan).
+# Usage: scripts/test.sh   (FUZZ_SECONDS=60 by default: the image-format and
+#                           answer-input fuzzers; the others run half as long)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 fuzz_seconds=${FUZZ_SECONDS:-60}
+short_fuzz_seconds=$(((fuzz_seconds + 1) / 2))
 
 step() { printf '\n== %s\n' "$*"; }
+
+# Runs fuzzer $1 for $2 seconds on a copy of its seeds in fuzz/corpus/$1/.
+run_fuzzer() {
+  local target=$1 seconds=$2 corpus=build-fuzz/corpus-$1
+  rm -rf "$corpus" && cp -r "fuzz/corpus/$target" "$corpus"
+  "build-fuzz/$target" -max_total_time="$seconds" -max_len=65536 \
+    -artifact_prefix="build-fuzz/$target-" "$corpus" 2>"build-fuzz/$target.log" ||
+    { tail -40 "build-fuzz/$target.log"
+      echo "test.sh: error: $target found a crash or a broken invariant (build-fuzz/$target-*)"
+      exit 1; }
+  tail -1 "build-fuzz/$target.log"
+}
 
 step "dependencies"
 scripts/deps.sh
@@ -38,10 +53,19 @@ cmake --build build-asan -j "$jobs" --target fleetcast_core_tests fleetcast_serv
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" -L unit --output-on-failure
 
+step "unit and loopback deployment tests under TSan"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEETCAST_TSAN=ON \
+  -DFLEETCAST_BENCH=OFF -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
+cmake --build build-tsan -j "$jobs" --target fleetcast_core_tests fleetcast_server_tests \
+  fleetcast_deploy_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan -j "$jobs" -L 'unit|loopback' --output-on-failure --timeout 900 ||
+  { echo "test.sh: error: tests failed under ThreadSanitizer (output above)"; exit 1; }
+
 step "fuzz the image-format parser for ${fuzz_seconds}s"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFLEETCAST_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_image_format fuzz_answer_inputs
+cmake --build build-fuzz -j "$jobs"
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 # Seeds: real images packed by the real server, so the fuzzer starts deep.
@@ -78,5 +102,17 @@ build-fuzz/fuzz_answer_inputs -max_total_time="$fuzz_seconds" -max_len=65536 \
   { tail -40 build-fuzz/fuzz-answers.log
     echo "test.sh: error: the fuzzer found a crash (build-fuzz/)"; exit 1; }
 tail -1 build-fuzz/fuzz-answers.log
+
+step "fuzz the datagram, control-message and announce decoders for ${short_fuzz_seconds}s each"
+# The committed seeds must still be what the encoders write.
+rm -rf build-fuzz/corpus-made && build-fuzz/fuzz_make_corpus build-fuzz/corpus-made
+for seed in build-fuzz/corpus-made/*/*; do
+  cmp -s "$seed" "fuzz/corpus/${seed#build-fuzz/corpus-made/}" ||
+    { echo "test.sh: error: fuzz/corpus is stale; run build-fuzz/fuzz_make_corpus fuzz/corpus"
+      exit 1; }
+done
+for target in fuzz_datagram fuzz_control_message fuzz_announce; do
+  run_fuzzer "$target" "$short_fuzz_seconds"
+done
 
 step "all checks passed"

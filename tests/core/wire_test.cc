@@ -114,5 +114,26 @@ TEST(ControlMessage, RejectsBadBodies) {
             "control message: unknown type 'warp'");
 }
 
+// Found by fuzz/fuzz_control_message: a CBOR header announcing more elements
+// than a vector can hold made nlohmann throw through DecodeBody.
+TEST(ControlMessage, ExcessiveArraySizeIsCorruptionNotAnException) {
+  Bytes body = {0xa1, 0x64, 't', 'y', 'p', 'e', 0x9b};  // {"type": array of 2^63 ...
+  body.insert(body.end(), {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  EXPECT_EQ(control::DecodeBody(body).status().message(), "control message: not a CBOR map");
+}
+
+// Nesting deeper than any message is refused before the recursive CBOR
+// reader can overflow the stack.
+TEST(ControlMessage, DeepNestingIsCorruption) {
+  Bytes body(300000, 0x81);  // [[[[...
+  body.push_back(0x00);
+  EXPECT_EQ(control::DecodeBody(body).status().message(), "control message: not a CBOR map");
+  nlohmann::json deep = 1;
+  for (int i = 0; i < 10; ++i) deep = nlohmann::json::array({deep});
+  const Bytes identity =
+      nlohmann::json::to_cbor({{"type", "identity"}, {"hostname", "a"}, {"files", deep}});
+  EXPECT_EQ(control::DecodeBody(identity).status().message(), "control message: not a CBOR map");
+}
+
 }  // namespace
 }  // namespace fleetcast

@@ -1,0 +1,160 @@
+// Writes the seed corpus of the fuzz targets: messages and datagrams made by
+// the real encoders, so the fuzzers start from inputs that decode. Built
+// with -DFLEETCAST_FUZZ=ON; its output is committed:
+//
+//   build-fuzz/fuzz_make_corpus fuzz/corpus
+//
+// fuzz/corpus/<target>/<seed> for fuzz_datagram, fuzz_control_message and
+// fuzz_announce. Deterministic: the same build writes the same bytes.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/announce.h"
+#include "core/coding.h"
+#include "core/control_message.h"
+#include "core/fec_layout.h"
+#include "core/wire_format.h"
+#include "fuzz/datagram_fixture.h"
+
+namespace fleetcast::fuzz {
+
+namespace fs = std::filesystem;
+
+bool Write(const fs::path& dir, const std::string& name, ByteView bytes) {
+  fs::create_directories(dir);
+  std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
+Bytes Pattern(size_t n, uint8_t seed) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 7);
+  return b;
+}
+
+// --- control messages: frame bodies, without the length prefix -----------
+
+Bytes Body(const control::Message& m) {
+  Bytes frame;
+  control::AppendFrame(m, &frame);
+  return Bytes(frame.begin() + control::kFrameHeaderLength, frame.end());
+}
+
+bool ControlSeeds(const fs::path& dir) {
+  const std::vector<std::pair<std::string, control::Message>> seeds = {
+      {"hello", control::Hello{"52:54:00:12:34:56", control::kProtocolVersion}},
+      {"session", control::Session{kSession, "239.77.0.1", 7311, 1400, 64, Pattern(48, 1)}},
+      {"report", control::Report{3, {{0, 0, 2}, {812, 1, 17}}, 40, 1200, 5}},
+      {"report_done", control::Report{4, {}, 42, 90, 0}},
+      {"progress", control::Progress{2, 5000, 12}},
+      {"pass_end", control::PassEnd{2}},
+      {"done", control::Done{"0123456789abcdef0123456789abcdef"}},
+      {"error", control::Error{"disk is too small"}},
+      {"release", control::Release{"reboot"}},
+      {"identity",
+       control::Identity{
+           "lab-07", {{"sysprep.inf", Pattern(24, 'a')}, {"nocloud/user-data", Pattern(16, '#')}}}},
+  };
+  for (const auto& [name, m] : seeds) {
+    if (!Write(dir, name, Body(m))) return false;
+  }
+  return true;
+}
+
+// --- announces, and text for the endpoint and image-name helpers ----------
+
+bool AnnounceSeeds(const fs::path& dir) {
+  announce::Announce a;
+  a.server = "10.0.0.1";
+  a.port = 7340;
+  a.image = announce::ShortImageName("/srv/images/win10-lab.fcimg");
+  a.digest = announce::ShortDigest("0123456789abcdef0123456789abcdef");
+  a.group = "239.77.0.1";
+  a.http_port = 8080;
+  Bytes d;
+  a.EncodeTo(&d);
+  const std::string endpoint = "239.77.0.254:7009";
+  const std::string path = "/srv/images/win10-lab.fcimg";
+  return Write(dir, "announce", d) &&
+         Write(dir, "endpoint",
+               ByteView(reinterpret_cast<const uint8_t*>(endpoint.data()), endpoint.size())) &&
+         Write(dir, "image_path",
+               ByteView(reinterpret_cast<const uint8_t*>(path.data()), path.size()));
+}
+
+// --- datagrams: sequences for the fixture image, each behind a fixed16 ----
+
+void PutDatagram(Bytes* seq, wire::DatagramHeader h, ByteView payload) {
+  h.session = kSession;
+  h.length = static_cast<uint16_t>(payload.size());
+  uint8_t header[wire::DatagramHeader::kEncodedLength];
+  h.EncodeTo(header);
+  PutFixed16(seq, static_cast<uint16_t>(sizeof(header) + payload.size()));
+  PutBytes(seq, ByteView(header, sizeof(header)));
+  PutBytes(seq, payload);
+}
+
+// Every data shard of the chunk, and `parity` parity shards of block 0
+// (their bytes are not real parity: the fuzzer only needs their shape).
+Bytes ChunkShards(const ChunkTable& table, uint32_t chunk, uint32_t parity) {
+  const fec::ChunkLayout layout(table.Find(chunk)->stored_size, kShardSize, kMaxDataShards);
+  Bytes seq;
+  uint16_t seq_no = 0;
+  for (uint32_t b = 0; b < layout.block_count(); ++b) {
+    const uint32_t k = layout.block(b).data_shards;
+    for (uint32_t s = 0; s < k + (b == 0 ? parity : 0); ++s) {
+      wire::DatagramHeader h;
+      h.chunk = chunk;
+      h.block = static_cast<uint16_t>(b);
+      h.shard = static_cast<uint8_t>(s);
+      h.k = static_cast<uint8_t>(k);
+      h.pass = 1;
+      h.seq = seq_no++;
+      const uint32_t n = s < k ? layout.DataShardBytes(b, s) : layout.shard_length();
+      PutDatagram(&seq, h, Pattern(n, static_cast<uint8_t>(chunk * 16 + b * 4 + s)));
+    }
+  }
+  return seq;
+}
+
+bool DatagramSeeds(const fs::path& dir) {
+  const ChunkTable table = DatagramFixtureTable();
+  Bytes pass_end;
+  wire::DatagramHeader h;
+  h.type = wire::DatagramType::kPassEnd;
+  h.pass = 1;
+  h.seq = 9;
+  PutDatagram(&pass_end, h, {});
+  Bytes wrong_k;
+  h = wire::DatagramHeader{};
+  h.chunk = 2;
+  h.k = 3;
+  PutDatagram(&wrong_k, h, Pattern(100, 5));
+  return Write(dir, "chunk0_two_blocks", ChunkShards(table, 0, 0)) &&
+         Write(dir, "chunk2_short", ChunkShards(table, 2, 0)) &&
+         Write(dir, "chunk3_parity", ChunkShards(table, 3, 1)) &&
+         Write(dir, "pass_end", pass_end) && Write(dir, "wrong_k", wrong_k);
+}
+
+}  // namespace fleetcast::fuzz
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: fuzz_make_corpus DIR (e.g. fuzz/corpus)\n");
+    return 2;
+  }
+  const std::filesystem::path out = argv[1];
+  namespace fuzz = fleetcast::fuzz;
+  if (!fuzz::ControlSeeds(out / "fuzz_control_message") ||
+      !fuzz::AnnounceSeeds(out / "fuzz_announce") || !fuzz::DatagramSeeds(out / "fuzz_datagram")) {
+    std::fprintf(stderr, "fuzz_make_corpus: error: cannot write under %s\n", argv[1]);
+    return 1;
+  }
+  return 0;
+}
