@@ -12,7 +12,7 @@
 #
 # Usage: bootmedia/build.sh --out DIR --server ADDR[:PORT] [--http-port N]
 #          [--interface IF] [--lan NET/PREFIX] [--range FIRST,LAST]
-#          [--client BIN] [--cmdline "ARGS"]
+#          [--client BIN] [--cmdline "ARGS"] [--trust PUB]
 #   --server     the fleetcast server as the nodes reach it (control port 7010);
 #                written into usb.img's command line, and the iPXE address
 #   --http-port  serve's --http port (8080): iPXE fetches /boot.ipxe there
@@ -21,6 +21,8 @@
 #   --range      addresses for full DHCP (default: .100 to .199 of the /24)
 #   --client     the initramfs client (build/fleetcast-client-initramfs)
 #   --cmdline    kernel arguments for usb.img (default: VGA and serial consoles)
+#   --trust      a public key (fleetcast-server keygen): the installer then
+#                writes only images signed by it
 set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 me=build.sh
@@ -30,11 +32,11 @@ repo=$(dirname "$here")
 die() { echo "$me: error: $*" >&2; exit 1; }
 usage() {
   echo "usage: $0 --out DIR --server ADDR[:PORT] [--http-port N] [--interface IF]" \
-    "[--lan NET/PREFIX] [--range FIRST,LAST] [--client BIN] [--cmdline ARGS]" >&2
+    "[--lan NET/PREFIX] [--range FIRST,LAST] [--client BIN] [--cmdline ARGS] [--trust PUB]" >&2
   exit 2
 }
 
-out='' server='' http_port=8080 iface=eth0 lan='' range='' cmdline=''
+out='' server='' http_port=8080 iface=eth0 lan='' range='' cmdline='' trust=''
 client=$repo/build/fleetcast-client-initramfs
 while [[ $# -gt 0 ]]; do
   [[ $# -ge 2 ]] || usage
@@ -47,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --range) range=$2 ;;
     --client) client=$2 ;;
     --cmdline) cmdline=$2 ;;
+    --trust) trust=$2 ;;
     *) usage ;;
   esac
   shift 2
@@ -75,7 +78,8 @@ mkdir -p "$out/tftp"
 out=$(cd "$out" && pwd)
 echo "$me: kernel $kver"
 cp "$kernel" "$out/vmlinuz"
-"$here/make-initramfs.sh" --client "$client" --out "$out/initrd.img" --kernel-version "$kver"
+"$here/make-initramfs.sh" --client "$client" --out "$out/initrd.img" --kernel-version "$kver" \
+  ${trust:+--trust "$trust"}
 
 # iPXE for machines whose ROM is plain PXE. Proxy DHCP's boot menu makes the
 # ROM ask for BASENAME.0: both names are there.

@@ -4,14 +4,17 @@
 # needs copied beside it (as initramfs-tools' copy_exec does), the kernel
 # modules a lab needs for disks and NICs (linux-image-amd64) with their
 # dependencies and a depmod'ed tree, and bootmedia/init.
+# With --trust PUB (from fleetcast-server keygen), the installer receives only
+# images signed by that key (/etc/fleetcast/trust.pub, passed as --trust).
 # Usage: bootmedia/make-initramfs.sh --client BIN --out INITRD [--kernel-version V]
+#          [--trust PUB]
 set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 me=make-initramfs.sh
 here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "$me: error: $*" >&2; exit 1; }
-usage() { echo "usage: $0 --client BIN --out INITRD [--kernel-version V]" >&2; exit 2; }
+usage() { echo "usage: $0 --client BIN --out INITRD [--kernel-version V] [--trust PUB]" >&2; exit 2; }
 
 # Drivers for the disks and NICs labs have: virtual machines, Intel,
 # Broadcom, Realtek and Mellanox NICs, AHCI, NVMe and the common RAID HBAs.
@@ -21,16 +24,19 @@ modules=(
   ahci ata_piix nvme sd_mod megaraid_sas mpt3sas hpsa smartpqi aacraid
 )
 
-client='' out='' kver=''
+client='' out='' kver='' trust=''
 while [[ $# -gt 0 ]]; do
   case $1 in
     --client) [[ $# -ge 2 ]] || usage; client=$2; shift 2 ;;
     --out) [[ $# -ge 2 ]] || usage; out=$2; shift 2 ;;
     --kernel-version) [[ $# -ge 2 ]] || usage; kver=$2; shift 2 ;;
+    --trust) [[ $# -ge 2 ]] || usage; trust=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 [[ -n $client && -n $out ]] || usage
+[[ -z $trust ]] || grep -q '^fleetcast-ed25519-public ' "$trust" 2>/dev/null ||
+  die "--trust $trust: not a public key; make one with fleetcast-server keygen --out NAME"
 [[ -x $client ]] || die "--client $client: not an executable; build fleetcast-client-initramfs first"
 [[ -x /bin/busybox ]] && /bin/busybox --list | grep -qx udhcpc ||
   die "/bin/busybox: missing; install busybox-static (scripts/deps.sh)"
@@ -81,6 +87,10 @@ depmod -b "$root" "$kver"
 install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc.script"
 "$client" --version >"$root/etc/fleetcast-version"
+if [[ -n $trust ]]; then
+  mkdir -p "$root/etc/fleetcast"
+  install -m 0644 "$trust" "$root/etc/fleetcast/trust.pub"
+fi
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6n >"$out.tmp"

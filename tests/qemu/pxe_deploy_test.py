@@ -81,11 +81,15 @@ def build_inputs(args, work):
     src = args.source
     os_img = os.path.join(work, "os.img")
     qemu_lab.run(os.path.join(src, "tests/qemu/make-test-os.sh"), os_img)
-    qemu_lab.run(args.server, "pack", os_img, os.path.join(work, "os.fcimg"))
+    # The image is signed and the boot media trust only its key.
+    key = os.path.join(work, "lab")
+    qemu_lab.run(args.server, "keygen", "--out", key)
+    qemu_lab.run(args.server, "pack", os_img, os.path.join(work, "os.fcimg"), "--sign",
+                 key + ".key")
     media = os.path.join(work, "media")
     qemu_lab.run(os.path.join(src, "bootmedia/build.sh"), "--out", media, "--server", ADDRESS,
                  "--interface", "eth0", "--client", args.client_initramfs,
-                 "--range", "10.77.0.100,10.77.0.199")
+                 "--range", "10.77.0.100,10.77.0.199", "--trust", key + ".pub")
     with open(os.path.join(work, "nodes.toml"), "w") as f:
         f.write(inventory())
     info = json.loads(qemu_lab.run(args.server, "info", "--json",
@@ -143,6 +147,7 @@ def deploy(args, work, lab, media, accel):
     for host, _, vm in vms:
         server.wait_for(r"network boot: " + host + r" \(.*\): installer", deadline)
         vm.wait_for(r"fleetcast: server " + ADDRESS + ":7010; writing /dev/vda", deadline)
+        vm.wait_for(r"image signed by ed25519:", deadline)
         print(f"{host}: PXE-booted the installer", flush=True)
     if args.dhcp == "proxy":
         leases = open(os.path.join(work, "lab.leases")).read()
