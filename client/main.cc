@@ -2,6 +2,7 @@
 // disk (receive), writes a node's identity into a disk (inject), or finds a
 // server by its announce (discover). Flags are parsed here; the work is in
 // client/receiver.cc, identity_injector.cc and discover.cc.
+#include <cstdlib>
 #include <CLI/CLI.hpp>
 
 #include "client/discover.h"
@@ -44,8 +45,11 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   receive_cmd
       ->add_option("--trust", receive.trust,
-                   "NAME.pub: accept only an image signed by its key (repeatable)")
+                   "NAME.pub: accept only an image signed by its key, and only a server "
+                   "holding one (repeatable)")
       ->allow_extra_args(false);
+  receive_cmd->add_option("--token", receive.token,
+                          "this node's one-time token (serve --tokens; default: $FLEETCAST_TOKEN)");
   unsigned discover_timeout = 60;
   receive_cmd
       ->add_option("--announce", receive.announce, "with --server auto: GROUP:PORT to listen on")
@@ -84,6 +88,10 @@ int Body(int argc, char** argv) {
                  : discard ? fleetcast::ZeroPolicy::kDiscard
                            : fleetcast::ZeroPolicy::kLeave;
   receive.window_bytes = window;
+  // From the environment, a token stays out of `ps` and shell history.
+  if (const char* token = std::getenv("FLEETCAST_TOKEN"); receive.token.empty() && token) {
+    receive.token = token;
+  }
   receive.discover_timeout = std::chrono::seconds(discover_timeout);
   discover.timeout = std::chrono::seconds(timeout);
   fleetcast::InstallInterruptHandler();

@@ -19,6 +19,7 @@
 #include "core/worker_pool.h"
 #include "platform/interrupt.h"
 #include "platform/key_files.h"
+#include "platform/control_connection.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
 
@@ -88,20 +89,26 @@ class Receiver {
     // back off, so a server that is a few milliseconds late costs no more.
     auto backoff = milliseconds(20);
     while (!Interrupted()) {
-      c = ControlConnection::Connect(host_, port_, milliseconds(2000));
+      c = ControlConnection::Connect(host_, port_, milliseconds(2000), trusted_);
       if (c.ok() || c.status().code() == Status::Code::kNotFound ||
+          c.status().code() == Status::Code::kInvalidArgument ||
           std::chrono::steady_clock::now() >= deadline) {
         break;
       }
       std::this_thread::sleep_until(std::chrono::steady_clock::now() + backoff);
       backoff = std::min(backoff * 2, milliseconds(500));
     }
+    if (!c.ok() && c.status().code() == Status::Code::kInvalidArgument) return c.status();
     if (!c.ok()) {
       return Status::IOError("--server " + options_.server + ": cannot connect (" +
                              c.status().message() +
                              "); check the address and that fleetcast-server serve runs there");
     }
     conn_ = std::move(c).value();
+    if (trusted_.empty()) {
+      spdlog::warn("not checking who the server is (its key is {}); pass --trust NAME.pub to pin it",
+                   sign::Fingerprint(conn_.server_key()));
+    }
     return Join();
   }
 
@@ -112,7 +119,8 @@ class Receiver {
     for (int attempt = 1; attempt <= options_.retries && !Interrupted(); ++attempt) {
       std::this_thread::sleep_until(std::chrono::steady_clock::now() + backoff);
       backoff = std::min(backoff * 2, milliseconds(4000));
-      Result<ControlConnection> c = ControlConnection::Connect(host_, port_, milliseconds(2000));
+      Result<ControlConnection> c =
+          ControlConnection::Connect(host_, port_, milliseconds(2000), trusted_);
       if (!c.ok()) continue;
       conn_ = std::move(c).value();
       if (Status s = Join(); s.ok()) return s;
@@ -124,7 +132,7 @@ class Receiver {
   Status Join() {
     if (node_.empty()) node_ = NodeId();
     done_sent_ = false;  // a new server has not heard it
-    Status sent = conn_.Send(control::Hello{node_, control::kProtocolVersion});
+    Status sent = conn_.Send(control::Hello{node_, control::kProtocolVersion, token_});
     Result<control::Message> m = sent.ok() ? conn_.Receive(kSessionTimeout) : sent;
     if (!m.ok()) {
       connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -133,6 +141,8 @@ class Receiver {
     // A server with an inventory sends this node's identity before the session.
     if (auto* identity = std::get_if<control::Identity>(&*m)) {
       identity_ = std::move(*identity);
+      // The token just sent is spent; a reconnect presents the next one.
+      token_ = identity_->next_token;
       m = conn_.Receive(kSessionTimeout);
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -522,6 +532,7 @@ class Receiver {
   std::string host_;
   uint16_t port_ = 0;
   std::string node_;
+  std::string token_ = options_.token;  // for the next hello
   ControlConnection conn_;
   image::Manifest manifest_;
   Bytes manifest_bytes_;

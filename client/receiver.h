@@ -32,8 +32,12 @@ struct ReceiveOptions {
   std::string announce = announce::Endpoint().ToString();
   std::chrono::seconds discover_timeout{60};
   // NAME.pub files: if any, the manifest must be signed by one of their keys
-  // and every chunk must match its BLAKE2b-256 before it is written.
+  // and every chunk must match its BLAKE2b-256 before it is written; the
+  // server must prove it holds one of them too (serve --key).
   std::vector<std::string> trust;
+  // The node's one-time token (serve --tokens), from the boot script or
+  // `fleetcast-server ctl token NODE`; "" for none.
+  std::string token;
 };
 
 Status RunReceive(const ReceiveOptions& options);

@@ -9,7 +9,7 @@ namespace {
 using nlohmann::json;
 
 json ToJson(const Hello& m) {
-  return {{"type", "hello"}, {"node", m.node}, {"version", m.version}};
+  return {{"type", "hello"}, {"node", m.node}, {"version", m.version}, {"token", m.token}};
 }
 json ToJson(const Session& m) {
   return {{"type", "session"},
@@ -43,7 +43,10 @@ json ToJson(const Release& m) { return {{"type", "release"}, {"action", m.action
 json ToJson(const Identity& m) {
   json files = json::array();
   for (const AnswerFile& f : m.files) files.push_back({f.path, json::binary(f.data)});
-  return {{"type", "identity"}, {"hostname", m.hostname}, {"files", files}};
+  return {{"type", "identity"},
+          {"hostname", m.hostname},
+          {"files", files},
+          {"next_token", m.next_token}};
 }
 
 // Reads a field of the right type, or records which one was wrong.
@@ -132,7 +135,7 @@ Result<Message> FromJson(const json& j) {
   const std::string type = f.String("type");
   Message m;
   if (type == "hello") {
-    m = Hello{f.String("node"), f.Unsigned<uint32_t>("version")};
+    m = Hello{f.String("node"), f.Unsigned<uint32_t>("version"), f.String("token")};
   } else if (type == "session") {
     m = Session{f.Unsigned<uint32_t>("session"),
                 f.String("group"),
@@ -155,7 +158,7 @@ Result<Message> FromJson(const json& j) {
   } else if (type == "release") {
     m = Release{f.String("action")};
   } else if (type == "identity") {
-    m = Identity{f.String("hostname"), f.Files("files")};
+    m = Identity{f.String("hostname"), f.Files("files"), f.String("next_token")};
   } else if (f.status().ok()) {
     return Status::Corruption("control message: unknown type '" + type + "'");
   }
@@ -212,9 +215,12 @@ json ParseBody(ByteView body) {
 
 }  // namespace
 
+Bytes EncodeBody(const Message& m) {
+  return json::to_cbor(std::visit([](const auto& v) { return ToJson(v); }, m));
+}
+
 void AppendFrame(const Message& m, Bytes* out) {
-  const json j = std::visit([](const auto& v) { return ToJson(v); }, m);
-  const Bytes body = json::to_cbor(j);
+  const Bytes body = EncodeBody(m);
   PutFixed32(out, static_cast<uint32_t>(body.size()));
   PutBytes(out, body);
 }

@@ -14,7 +14,8 @@
 
 namespace fleetcast::control {
 
-constexpr uint32_t kProtocolVersion = 1;
+// 2: the control connection runs inside core/secure_channel.h.
+constexpr uint32_t kProtocolVersion = 2;
 /// Largest body accepted; a manifest of 2^24 chunks fits.
 constexpr uint32_t kMaxMessageLength = 1u << 30;
 constexpr size_t kFrameHeaderLength = 4;
@@ -23,6 +24,9 @@ constexpr size_t kFrameHeaderLength = 4;
 struct Hello {
   std::string node;  // MAC of the receiving interface, or a name given by option
   uint32_t version = kProtocolVersion;
+  // The node's one-time token (serve --tokens), or the next one the server
+  // gave this client in `identity`; "" for none.
+  std::string token = {};
   bool operator==(const Hello&) const = default;
 };
 
@@ -101,12 +105,17 @@ struct AnswerFile {
 struct Identity {
   std::string hostname;
   std::vector<AnswerFile> files;
+  // With serve --tokens: the token this client's next hello (a reconnect)
+  // must carry; the one it came with is spent.
+  std::string next_token = {};
   bool operator==(const Identity&) const = default;
 };
 
 using Message =
     std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress, Identity>;
 
+/// The CBOR body of m.
+Bytes EncodeBody(const Message& m);
 /// Appends the length-prefixed CBOR frame of m.
 void AppendFrame(const Message& m, Bytes* out);
 /// Decodes one frame body (without its length prefix).

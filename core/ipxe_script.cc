@@ -27,6 +27,7 @@ std::string IpxeInstallScript(const InstallerBoot& boot) {
   std::string args = "initrd=initrd.img fleetcast.server=" + Literal(boot.server);
   args += " BOOTIF=01-${netX/mac:hexhyp}";
   if (!boot.disk.empty()) args += " fleetcast.disk=" + Literal(boot.disk);
+  if (!boot.token.empty()) args += " fleetcast.token=" + Literal(boot.token);
   if (!boot.extra_args.empty()) args += " " + Literal(boot.extra_args);
   std::string script = "#!ipxe\n";
   script += "echo fleetcast: installing " + Literal(boot.node) + " from " + Literal(boot.server);

@@ -17,6 +17,7 @@ struct InstallerBoot {
   std::string node;        // shown on the console ("web03")
   std::string disk;        // fleetcast.disk=, empty for the single disk
   std::string extra_args;  // more kernel arguments (consoles)
+  std::string token = {};  // fleetcast.token=, the node's one-time token ("" for none)
 };
 
 /// /boot.ipxe: chains to the per-node script, named by the booting NIC's MAC.

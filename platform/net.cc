@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <netdb.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -214,100 +212,6 @@ Result<std::span<const ByteView>> MulticastReceiver::Receive(std::chrono::millis
   if (n < 0) return SocketError("recvmmsg");
   for (int i = 0; i < n; ++i) views_.emplace_back(buffers_[i].data(), msgs_[i].msg_len);
   return std::span<const ByteView>(views_);
-}
-
-Result<ControlConnection> ControlConnection::Connect(const std::string& host, uint16_t port,
-                                                     std::chrono::milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  const std::string where = host + ":" + std::to_string(port);
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
-    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
-  }
-  ControlConnection c;
-  c.fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  const int rc = ::connect(c.fd_, res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
-  if (rc != 0 && errno != EINPROGRESS) return SocketError(where);
-  pollfd p = {c.fd_, POLLOUT, 0};
-  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
-    return Status::IOError(where + ": no answer within " + std::to_string(timeout.count()) + " ms");
-  }
-  int err = 0;
-  socklen_t len = sizeof(err);
-  ::getsockopt(c.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err != 0) return Status::IOError(where + ": " + std::strerror(err));
-  ::fcntl(c.fd_, F_SETFL, ::fcntl(c.fd_, F_GETFL) & ~O_NONBLOCK);
-  const int one = 1;
-  ::setsockopt(c.fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return c;
-}
-
-ControlConnection::ControlConnection(ControlConnection&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), buffer_(std::move(other.buffer_)) {}
-
-ControlConnection& ControlConnection::operator=(ControlConnection&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    buffer_ = std::move(other.buffer_);
-  }
-  return *this;
-}
-
-ControlConnection::~ControlConnection() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Status ControlConnection::Send(const control::Message& m) {
-  Bytes frame;
-  control::AppendFrame(m, &frame);
-  size_t done = 0;
-  while (done < frame.size()) {
-    const ssize_t n = ::send(fd_, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return SocketError("control connection");
-    done += static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
-
-Result<control::Message> ControlConnection::Receive(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (buffer_.size() >= control::kFrameHeaderLength) {
-      const uint32_t length = DecodeFixed32(buffer_.data());
-      if (length > control::kMaxMessageLength) {
-        return Status::Corruption("control message of " + std::to_string(length) + " bytes");
-      }
-      if (buffer_.size() >= control::kFrameHeaderLength + length) {
-        Result<control::Message> m =
-            control::DecodeBody(ByteView(buffer_).subspan(control::kFrameHeaderLength, length));
-        buffer_.erase(buffer_.begin(), buffer_.begin() + control::kFrameHeaderLength + length);
-        return m;
-      }
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p = {fd_, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
-      return Status::NotFound("no control message");
-    }
-    uint8_t chunk[65536];
-    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::IOError("the server closed the control connection");
-    buffer_.insert(buffer_.end(), chunk, chunk + n);
-  }
-}
-
-in_addr ControlConnection::local_address() const {
-  sockaddr_in local{};
-  socklen_t len = sizeof(local);
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
-  return local.sin_addr;
 }
 
 }  // namespace fleetcast

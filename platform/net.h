@@ -1,6 +1,5 @@
 // The network edge both programs share: interface lookup, the multicast UDP
-// sockets of the data plane (batched with sendmmsg/recvmmsg), and framed
-// control messages over a blocking TCP socket.
+// sockets of the data plane (batched with sendmmsg/recvmmsg).
 #ifndef FLEETCAST_PLATFORM_NET_H_
 #define FLEETCAST_PLATFORM_NET_H_
 
@@ -74,29 +73,6 @@ class MulticastReceiver {
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<ByteView> views_;
-};
-
-/// A blocking TCP connection carrying framed control messages.
-class ControlConnection {
- public:
-  ControlConnection() = default;  // not connected
-  /// Connects to host:port within `timeout`.
-  static Result<ControlConnection> Connect(const std::string& host, uint16_t port,
-                                           std::chrono::milliseconds timeout);
-  ControlConnection(ControlConnection&& other) noexcept;
-  ControlConnection& operator=(ControlConnection&& other) noexcept;
-  ~ControlConnection();
-
-  Status Send(const control::Message& m);
-  /// Waits at most `timeout` for one message; Status kNotFound on timeout,
-  /// kIOError when the peer closed.
-  Result<control::Message> Receive(std::chrono::milliseconds timeout);
-  /// The local address of the connection: the interface that reaches the server.
-  in_addr local_address() const;
-
- private:
-  int fd_ = -1;
-  Bytes buffer_;
 };
 
 }  // namespace fleetcast

@@ -31,12 +31,14 @@ Result<std::unique_ptr<BootMedia>> BootMedia::Load(const BootMediaOptions& optio
 
 std::string BootMedia::ChainScript() const { return IpxeChainScript(options_.http_base); }
 
-std::string BootMedia::InstallScript(const std::string& node, const std::string& disk) const {
+std::string BootMedia::InstallScript(const std::string& node, const std::string& disk,
+                                     const std::string& token) const {
   return IpxeInstallScript({.http_base = options_.http_base,
                             .server = options_.server,
                             .node = node,
                             .disk = disk,
-                            .extra_args = options_.extra_args});
+                            .extra_args = options_.extra_args,
+                            .token = token});
 }
 
 std::shared_ptr<const std::string> BootMedia::File(const std::string& name) const {

@@ -31,7 +31,8 @@ class BootMedia {
   /// /boot.ipxe, which every machine fetches first.
   std::string ChainScript() const;
   /// The installer for `node`, writing `disk` (empty: the only disk).
-  std::string InstallScript(const std::string& node, const std::string& disk) const;
+  std::string InstallScript(const std::string& node, const std::string& disk,
+                            const std::string& token = "") const;
   /// A file by name, or null.
   std::shared_ptr<const std::string> File(const std::string& name) const;
 

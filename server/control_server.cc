@@ -15,10 +15,11 @@ constexpr auto kHelloTimeout = std::chrono::seconds(30);
 
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
-  ControlSession(tcp::socket socket, Deployment* deployment, const control::Session* session,
-                 const IdentityLookup* identity)
+  ControlSession(tcp::socket socket, const sign::SecretKey* key, Deployment* deployment,
+                 const control::Session* session, const IdentityLookup* identity)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        handshake_(*key),
         deployment_(deployment),
         session_(session),
         identity_(identity) {}
@@ -35,14 +36,12 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     DoReadHeader();
   }
 
-  /// Thread-safe: queues m for sending on the session's executor.
+  /// Thread-safe: queues m for sending on the session's executor, where it
+  /// is sealed (the channel's stream is ordered).
   void Deliver(const control::Message& m) {
-    auto frame = std::make_shared<Bytes>();
-    control::AppendFrame(m, frame.get());
-    asio::post(socket_.get_executor(), [self = shared_from_this(), frame] {
-      self->queue_.push_back(std::move(*frame));
-      if (self->queue_.size() == 1) self->DoWrite();
-    });
+    auto body = std::make_shared<Bytes>(control::EncodeBody(m));
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), body] { self->Queue(self->channel_->Seal(*body)); });
   }
 
  private:
@@ -64,10 +63,38 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 
   void OnBody(boost::system::error_code ec) {
     if (ec) return OnError(ec, "read");
-    Result<control::Message> m = control::DecodeBody(body_);
+    if (!channel_) return Handshake();
+    Result<Bytes> body = channel_->Open(body_);
+    if (!body.ok()) return Fail(body.status().message());
+    Result<control::Message> m = control::DecodeBody(*body);
     if (!m.ok()) return Fail(m.status().message());
     std::visit([this](const auto& v) { Handle(v); }, *m);
     if (socket_.is_open()) DoReadHeader();
+  }
+
+  // The first frame is the client's handshake, the second its stream header
+  // (core/secure_channel.h); every later one is sealed.
+  void Handshake() {
+    if (!responded_) {
+      Result<Bytes> hello = handshake_.Respond(body_);
+      if (!hello.ok()) return Fail(hello.status().message());
+      responded_ = true;
+      Queue(std::move(hello).value());
+    } else {
+      Result<secure::Channel> channel = handshake_.Finish(body_);
+      if (!channel.ok()) return Fail(channel.status().message());
+      channel_ = std::move(channel).value();
+    }
+    DoReadHeader();
+  }
+
+  // On the session's executor: frames body and sends it after what is queued.
+  void Queue(const Bytes& body) {
+    Bytes frame;
+    PutFixed32(&frame, static_cast<uint32_t>(body.size()));
+    PutBytes(&frame, body);
+    queue_.push_back(std::move(frame));
+    if (queue_.size() == 1) DoWrite();
   }
 
   void Handle(const control::Hello& hello) {
@@ -79,8 +106,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     std::optional<control::Identity> identity;
     if (*identity_) {
       boost::system::error_code ec;
-      Result<std::optional<control::Identity>> found =
-          (*identity_)(hello.node, socket_.local_endpoint(ec).address().to_string());
+      Result<std::optional<control::Identity>> found = (*identity_)(
+          hello.node, hello.token, peer_, socket_.local_endpoint(ec).address().to_string());
       if (!found.ok()) return Refuse(hello.node, found.status().message());
       identity = std::move(*found);
     }
@@ -159,6 +186,9 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 
   tcp::socket socket_;
   asio::steady_timer timer_;
+  secure::ServerHandshake handshake_;
+  bool responded_ = false;
+  std::optional<secure::Channel> channel_;
   Deployment* deployment_;
   const control::Session* session_;
   const IdentityLookup* identity_;
@@ -173,10 +203,11 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
-                             Deployment* deployment, control::Session session,
-                             IdentityLookup identity)
+                             const sign::SecretKey& key, Deployment* deployment,
+                             control::Session session, IdentityLookup identity)
     : io_(io),
       acceptor_(io),
+      key_(key),
       deployment_(deployment),
       session_(std::move(session)),
       identity_(std::move(identity)) {
@@ -199,7 +230,8 @@ void ControlServer::DoAccept() {
       asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-          std::make_shared<ControlSession>(std::move(socket), deployment_, &session_, &identity_)
+          std::make_shared<ControlSession>(std::move(socket), &key_, deployment_, &session_,
+                                           &identity_)
               ->Start();
         }
         DoAccept();

@@ -1,5 +1,7 @@
 // ControlServer: accepts one TCP connection per client (Boost.Asio) and runs
-// a ControlSession on each: hello -> session parameters and manifest, then
+// a ControlSession on each: the secure channel's handshake with the server's
+// key (core/secure_channel.h), then, sealed in it: hello -> session
+// parameters and manifest, then
 // reports and done, and pass ends and release the other way. Sessions only
 // frame messages; what they mean is Deployment's business. Runs on one
 // io_context thread; Deployment may call a session's sender from any thread
@@ -13,23 +15,30 @@
 #include <string>
 
 #include "core/control_message.h"
+#include "core/secure_channel.h"
+#include "core/signing.h"
 #include "platform/asio.h"
 #include "server/deployment.h"
 
 namespace fleetcast {
 
-/// A node's identity, looked up when it says hello: nullopt when the server
-/// has no inventory, an error (sent to the client, which stops) for a node the
-/// inventory does not know. `server_address` is how this client reaches us.
+/// A node's identity, looked up when it says hello with its one-time token
+/// ("" for none) from address `peer`: nullopt when the server has no
+/// inventory, an error (sent to the client, which stops) for a node the
+/// inventory does not know or a token that does not redeem.
+/// `server_address` is how this client reaches us.
 using IdentityLookup = std::function<Result<std::optional<control::Identity>>(
-    const std::string& node, const std::string& server_address)>;
+    const std::string& node, const std::string& token, const std::string& peer,
+    const std::string& server_address)>;
 
 class ControlServer {
  public:
   /// Listens on endpoint; every client that says hello gets `session`, then
   /// its identity if `identity` gives one.
+  /// `key` (the server's Ed25519 key, proven to every client) must outlive it.
   ControlServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-                Deployment* deployment, control::Session session, IdentityLookup identity = {});
+                const sign::SecretKey& key, Deployment* deployment, control::Session session,
+                IdentityLookup identity = {});
 
   /// The port actually bound (for port 0).
   uint16_t port() const;
@@ -41,6 +50,7 @@ class ControlServer {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  const sign::SecretKey& key_;
   Deployment* deployment_;
   control::Session session_;
   IdentityLookup identity_;

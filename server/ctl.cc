@@ -26,8 +26,9 @@ Result<std::string> Target(const CtlOptions& o) {
   if (o.action == "hold") return "/api/groups/" + o.target + "/hold";
   if (o.action == "unhold") return "/api/groups/" + o.target + "/release-hold";
   if (o.action == "release") return "/api/nodes/" + o.target + "/release";
+  if (o.action == "token") return "/api/nodes/" + o.target + "/token";
   return Status::InvalidArgument("ctl " + o.action +
-                                 ": not an action; use start-now, hold, unhold or release");
+                                 ": not an action; use start-now, hold, unhold, release or token");
 }
 
 // The server's one-line reason from a refused action's JSON body.
@@ -70,6 +71,15 @@ Status RunCtl(const CtlOptions& options) {
       return Status::InvalidArgument("ctl " + options.action + ": " +
                                      std::to_string(response.result_int()) + " " +
                                      Reason(response.body()));
+    }
+    // `token` prints the node's new one-time token alone, for scripts.
+    if (options.action == "token") {
+      const nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
+      if (!body.is_object() || !body.value("token", nlohmann::json()).is_string()) {
+        return Status::IOError("ctl token: the server's answer holds no token");
+      }
+      std::printf("%s\n", body["token"].get<std::string>().c_str());
+      return Status::OK();
     }
   } catch (const boost::system::system_error& e) {
     return Status::IOError("ctl: " + options.http + ": " + e.code().message() +

@@ -95,7 +95,19 @@ Result<std::string> DeploymentStatus::BootScript(const std::string& mac) {
     return IpxeLocalScript(choice.why);
   }
   spdlog::info("network boot: {} ({}): installer", choice.node, mac);
-  return boot_media_->InstallScript(choice.node, choice.disk);
+  if (!tokens_) return boot_media_->InstallScript(choice.node, choice.disk);
+  // Each boot makes the node's earlier token void: the last machine to boot
+  // as this node is the one that may claim it.
+  Result<std::string> token = orchestrator_->IssueInstallToken(choice.node);
+  if (!token.ok()) return token.status();
+  return boot_media_->InstallScript(choice.node, choice.disk, *token);
+}
+
+Result<std::string> DeploymentStatus::IssueToken(const std::string& node) {
+  if (orchestrator_ == nullptr || !tokens_) return StatusSource::IssueToken(node);
+  Result<std::string> token = orchestrator_->IssueInstallToken(node);
+  if (token.ok()) spdlog::info("{}: one-time install token issued by the operator", node);
+  return token;
 }
 
 std::shared_ptr<const std::string> DeploymentStatus::BootFile(const std::string& name) {

@@ -34,10 +34,13 @@ class DeploymentStatus : public StatusSource {
   Status Release(const std::string& node) override;
   Status NodeUp(const std::string& node, const std::string& token) override;
   Result<std::string> BootScript(const std::string& mac) override;
+  Result<std::string> IssueToken(const std::string& node) override;
   std::shared_ptr<const std::string> BootFile(const std::string& name) override;
 
   /// Turns network boot on; `media` must outlive this.
   void set_boot_media(const BootMedia* media) { boot_media_ = media; }
+  /// serve --tokens: installer boot scripts carry a fresh one-time token.
+  void set_tokens(bool on) { tokens_ = on; }
 
  private:
   Deployment* deployment_;
@@ -47,6 +50,7 @@ class DeploymentStatus : public StatusSource {
   uint64_t stored_chunks_;
   uint64_t stored_bytes_;
   const BootMedia* boot_media_ = nullptr;
+  bool tokens_ = false;
 };
 
 }  // namespace fleetcast

@@ -91,6 +91,10 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--nodes", serve.nodes,
                         "nodes.toml: probe it first, then give each node its identity");
   serve_cmd->add_option("--secrets", serve.secrets, "secrets file (mode 0600) for nodes.toml");
+  serve_cmd->add_option("--key", serve.key,
+                        "NAME.key (keygen): the key clients pin with --trust NAME.pub");
+  serve_cmd->add_flag("--tokens", serve.tokens,
+                      "give a node its identity only with its one-time token (needs --nodes)");
   serve_cmd->add_option("--http", serve.http, "status page and API (nodes call back on its port)")
       ->capture_default_str();
   serve_cmd->add_option("--http-token", serve.http_token,
@@ -116,8 +120,9 @@ int Body(int argc, char** argv) {
   CLI::App* ctl_cmd =
       app.add_subcommand("ctl",
                          "operator actions on a running serve: start-now, hold, unhold, "
-                         "release");
-  ctl_cmd->add_option("ACTION", ctl.action, "start-now | hold | unhold | release")->required();
+                         "release, token (a node's one-time install token)");
+  ctl_cmd->add_option("ACTION", ctl.action, "start-now | hold | unhold | release | token")
+      ->required();
   ctl_cmd->add_option("TARGET", ctl.target, "the group (hold, unhold) or node (release)");
   ctl_cmd->add_option("--http", ctl.http, "the serve's --http address")->capture_default_str();
   ctl_cmd->add_option("--token", ctl.token, "operator token (default: $FLEETCAST_HTTP_TOKEN)");

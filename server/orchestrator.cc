@@ -16,6 +16,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/install_token.h"
+
 namespace fleetcast {
 
 namespace {
@@ -176,6 +178,11 @@ Status Orchestrator::Restore() {
   Result<std::set<std::string>> held = store_->HeldGroups();
   if (!held.ok()) return held.status();
   release_options_.held_groups = *held;
+  Result<std::map<std::string, uint64_t>> generations = store_->TokenGenerations();
+  if (!generations.ok()) return generations.status();
+  for (const auto& [host, generation] : *generations) {
+    if (Node* node = Find(host)) node->token_generation = generation;
+  }
   return Status::OK();
 }
 
@@ -209,6 +216,45 @@ Orchestrator::BootChoice Orchestrator::BootChoiceFor(const std::string& mac) con
     return {.node = host, .disk = "", .why = host + " is deployed and released"};
   }
   return {.install = true, .node = host, .disk = node->spec->disk, .why = ""};
+}
+
+Result<std::string> Orchestrator::NextToken(Node& node) {
+  const std::string& host = node.spec->hostname;
+  if (Status s = store_->RecordTokenGeneration(host, node.token_generation + 1); !s.ok()) return s;
+  ++node.token_generation;
+  return install_token::Make(key_, host, node.token_generation);
+}
+
+Result<std::string> Orchestrator::IssueInstallToken(const std::string& node_id) {
+  std::lock_guard lock(mu_);
+  Node* node = Find(node_id);
+  if (node == nullptr) return Status::NotFound("node " + node_id + " is not in the inventory");
+  return NextToken(*node);
+}
+
+Result<std::string> Orchestrator::RedeemInstallToken(const std::string& node_id,
+                                                     const std::string& token,
+                                                     const std::string& peer) {
+  std::lock_guard lock(mu_);
+  Node* node = Find(node_id);
+  if (node == nullptr) return Status::NotFound("node " + node_id + " is not in the inventory");
+  const std::string& host = node->spec->hostname;
+  const std::string fix = "; boot it from this server's network boot, or give its client the "
+                          "token of `fleetcast-server ctl token " + host + "`";
+  switch (install_token::Verify(key_, host, node->token_generation, token)) {
+    case install_token::Check::kValid:
+      return NextToken(*node);
+    case install_token::Check::kSpent:
+      return Status::InvalidArgument(
+          "node " + host + ": its one-time token was already used, now again from " + peer +
+          " (is another machine claiming to be " + host + "?)" + fix);
+    case install_token::Check::kWrong:
+      return Status::InvalidArgument("node " + host + ": wrong one-time token from " + peer + fix);
+    case install_token::Check::kMissing:
+      break;
+  }
+  return Status::InvalidArgument("node " + host + " needs its one-time token (serve --tokens)" +
+                                 fix);
 }
 
 const Orchestrator::Node* Orchestrator::Find(const std::string& node_id) const {

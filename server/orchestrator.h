@@ -77,6 +77,16 @@ class Orchestrator {
   };
   BootChoice BootChoiceFor(const std::string& mac) const;
 
+  /// serve --tokens (core/install_token.h): a fresh one-time token for the
+  /// node (hostname or MAC), making any earlier one void; NotFound for a
+  /// node the inventory does not list.
+  Result<std::string> IssueInstallToken(const std::string& node_id);
+  /// Spends the node's token if `token` is its current one and returns the
+  /// next, which only this client learns (for its reconnects); else says
+  /// why not in one line, naming `peer`.
+  Result<std::string> RedeemInstallToken(const std::string& node_id, const std::string& token,
+                                         const std::string& peer);
+
   nlohmann::json Snapshot() const;
   std::string Metrics() const;
   /// The end-of-deployment report: per node digest, time, MB/s, loss, release and up.
@@ -97,6 +107,7 @@ class Orchestrator {
     bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
     double loss = 0;  // worst pass loss its client reported
+    uint64_t token_generation = 0;  // of its install token; 0: none issued
   };
 
   Orchestrator(const LoadedInventory* inventory, Deployment* deployment,
@@ -107,6 +118,7 @@ class Orchestrator {
   void Release(Node& node, bool by_hand);
   void CheckUp(Node& node);
   void MarkUp(Node& node, const std::string& how);
+  Result<std::string> NextToken(Node& node);
   Node* Find(const std::string& node_id);
   const Node* Find(const std::string& node_id) const;
   ReleaseDecision Plan() const;

@@ -21,8 +21,10 @@
 #include "core/answer_set.h"
 #include "core/digest.h"
 #include "core/fec_layout.h"
+#include "core/signing.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
+#include "platform/key_files.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
 #include "server/announcer.h"
@@ -44,6 +46,9 @@ namespace {
 namespace asio = boost::asio;
 
 Status CheckOptions(const ServeOptions& o, in_addr* group) {
+  if (o.tokens && o.nodes.empty()) {
+    return Status::InvalidArgument("--tokens: tokens are per inventory node; add --nodes nodes.toml");
+  }
   if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
     return Status::InvalidArgument("--group " + o.group +
                                    ": not an IPv4 multicast address; use one in 239.0.0.0/8");
@@ -134,17 +139,37 @@ std::string FileDigest(const std::string& path) {
   return Xxh3_128(bytes).ToHex();
 }
 
-IdentityLookup LookupIn(const Identities* identities, const std::string& nodes_path) {
+// With `tokens`, a node's identity (and the next token) goes only to the
+// connection whose token redeems.
+IdentityLookup LookupIn(const Identities* identities, const std::string& nodes_path,
+                        Orchestrator* tokens) {
   if (identities->empty()) return {};
-  return [identities, nodes_path](const std::string& node,
-                                  const std::string&) -> Result<std::optional<control::Identity>> {
+  return [identities, nodes_path, tokens](
+             const std::string& node, const std::string& token, const std::string& peer,
+             const std::string&) -> Result<std::optional<control::Identity>> {
     auto it = identities->find(NormalizeMac(node).value_or(LowerAscii(node)));
     if (it == identities->end()) {
       return Status::NotFound("node " + node + " is not in " + nodes_path +
                               "; add it there, or start the client with --node <its MAC>");
     }
-    return std::optional<control::Identity>(it->second);
+    control::Identity identity = it->second;
+    if (tokens != nullptr) {
+      Result<std::string> next = tokens->RedeemInstallToken(node, token, peer);
+      if (!next.ok()) return next.status();
+      identity.next_token = std::move(next).value();
+    }
+    return std::optional<control::Identity>(std::move(identity));
   };
+}
+
+// The key the control plane proves: --key's, or a new one for this run.
+Result<sign::SecretKey> ServerKey(const ServeOptions& options) {
+  if (!options.key.empty()) return LoadSecretKey(options.key);
+  if (sodium_init() < 0) return Status::IOError("libsodium: cannot initialise");
+  sign::SecretKey key;
+  sign::PublicKey unused;
+  crypto_sign_keypair(unused.data(), key.data());
+  return key;
 }
 
 // The inventory side of serve: the probed nodes, their orchestrator, and the
@@ -381,13 +406,29 @@ Status RunServe(const ServeOptions& options) {
   if (min_clients == 0) {
     min_clients = orchestrator != nullptr ? std::max<size_t>(orchestrator->PendingNodes(), 1) : 1;
   }
+  Result<sign::SecretKey> key = ServerKey(options);
+  if (!key.ok()) return key.status();
+  const std::string fingerprint = sign::Fingerprint(sign::PublicKeyOf(*key));
+  if (options.key.empty()) {
+    spdlog::warn("control plane key {} is new for this run, so clients cannot pin it; "
+                 "pass --key NAME.key (keygen) and give clients NAME.pub with --trust",
+                 fingerprint);
+  } else {
+    spdlog::info("control plane key {} ({})", fingerprint, options.key);
+  }
+  if (orchestrator != nullptr && !options.tokens) {
+    spdlog::warn("{}: a node's identity goes to whichever client says its MAC; "
+                 "pass --tokens to bind it to one-time tokens",
+                 options.nodes);
+  }
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;
   try {
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
                                            options.port);
-    server = std::make_unique<ControlServer>(io, endpoint, &deployment, session,
-                                             LookupIn(&inventory->identities, options.nodes));
+    server = std::make_unique<ControlServer>(
+        io, endpoint, *key, &deployment, session,
+        LookupIn(&inventory->identities, options.nodes, options.tokens ? orchestrator : nullptr));
   } catch (const boost::system::system_error& e) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
@@ -399,6 +440,7 @@ Status RunServe(const ServeOptions& options) {
   Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, AddressText(*address));
   if (!boot.ok()) return boot.status();
   status.set_boot_media(boot->get());
+  status.set_tokens(options.tokens);
   Result<HttpServers> http = StartHttp(io, options, &status, AddressText(*address),
                                        orchestrator != nullptr || *boot != nullptr);
   if (!http.ok()) return http.status();

@@ -36,6 +36,12 @@ struct ServeOptions {
   // Where to multicast the announce boot media find the server by, once a
   // second while serving (docs/protocol.md); "" for none.
   std::string announce = announce::Endpoint().ToString();
+  // NAME.key (keygen): the key the server proves to clients on the control
+  // plane (they pin it with --trust); "": a new one each run, unpinnable.
+  std::string key;
+  // One-time install tokens (core/install_token.h): a node's identity goes
+  // only to the connection that presents its token. Needs `nodes`.
+  bool tokens = false;
 };
 
 Status RunServe(const ServeOptions& options);

@@ -46,6 +46,7 @@ CREATE INDEX transitions_by_node ON transitions (node, seq);
 -- The primary key is the "never release twice" guarantee.
 CREATE TABLE releases (node TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE holds (grp TEXT PRIMARY KEY);
+CREATE TABLE tokens (node TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 )sql";
 
 const char* const kMoveAway = "; move it away to start afresh";
@@ -454,6 +455,15 @@ Status StateStore::RecordHold(const std::string& group, bool held) {
                   [&](Statement& st) { st.Bind(group); });
 }
 
+Status StateStore::RecordTokenGeneration(const std::string& node, uint64_t generation) {
+  const std::lock_guard<std::mutex> lock(db_->mu());
+  if (Status s = CanRecord(node); !s.ok()) return s;
+  return db_->Run("INSERT OR REPLACE INTO tokens (node, generation) VALUES (?, ?)",
+                  "recording the token generation of node " + node, [&](Statement& st) {
+                    st.Bind(node).Bind(static_cast<int64_t>(generation));
+                  });
+}
+
 namespace {
 
 StoredNode NodeFromRow(const Statement& row) {
@@ -508,6 +518,17 @@ Result<std::set<std::string>> StateStore::HeldGroups() const {
                              [&groups](const Statement& row) { groups.insert(row.Text(0)); });
   if (!s.ok()) return s;
   return groups;
+}
+
+Result<std::map<std::string, uint64_t>> StateStore::TokenGenerations() const {
+  const std::lock_guard<std::mutex> lock(db_->mu());
+  std::map<std::string, uint64_t> generations;
+  Status s = db_->ForEachRow("SELECT node, generation FROM tokens", "reading the token generations",
+                             nullptr, [&generations](const Statement& row) {
+                               generations[row.Text(0)] = static_cast<uint64_t>(row.Int(1));
+                             });
+  if (!s.ok()) return s;
+  return generations;
 }
 
 }  // namespace fleetcast

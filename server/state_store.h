@@ -19,6 +19,7 @@
 #define FLEETCAST_SERVER_STATE_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -65,7 +66,7 @@ struct Transition {
 class StateStore {
  public:
   /// Schema version this build writes and reads.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: install-token generations
 
   /// Creates the file, or opens it; kInvalidArgument if it is not a SQLite
   /// database, a database of some other program, or of another schema version
@@ -104,12 +105,16 @@ class StateStore {
   Status RecordUp(const std::string& node, double at_unix_seconds, const std::string& how);
   /// An operator held (true) or resumed (false) a group.
   Status RecordHold(const std::string& group, bool held);
+  /// The generation of node's install token (core/install_token.h): a
+  /// counter, not the token, which only the deployment's key can make.
+  Status RecordTokenGeneration(const std::string& node, uint64_t generation);
 
   /// Every node recorded, sorted by node id.
   Result<std::vector<StoredNode>> LoadNodes() const;
   /// The node's transitions, oldest first; empty for an unknown node.
   Result<std::vector<Transition>> History(const std::string& node) const;
   Result<std::set<std::string>> HeldGroups() const;
+  Result<std::map<std::string, uint64_t>> TokenGenerations() const;
 
  private:
   class Database;

@@ -65,6 +65,7 @@ enum class Endpoint {
   kHold,
   kUnhold,
   kReleaseNode,
+  kIssueToken,
   kNodeUp,
   kBootChain,
   kBootScript,
@@ -129,6 +130,7 @@ Route MatchAction(const std::vector<std::string>& p) {
   if (kind == "groups" && verb == "release-hold") e = Endpoint::kUnhold;
   if (kind == "nodes" && verb == "release") e = Endpoint::kReleaseNode;
   if (kind == "nodes" && verb == "up") e = Endpoint::kNodeUp;
+  if (kind == "nodes" && verb == "token") e = Endpoint::kIssueToken;
   if (e == Endpoint::kNone) return {};
   return {e, p[2]};
 }
@@ -252,6 +254,14 @@ Response NodeUpResponse(StatusSource* source, const Request& req, const std::str
   return ErrorResponse(req, http::status::forbidden, s.message());
 }
 
+Response IssueTokenResponse(StatusSource* source, const Request& req, const std::string& node) {
+  Result<std::string> token = source->IssueToken(node);
+  if (!token.ok()) {
+    return ErrorResponse(req, HttpStatusFor(token.status()), token.status().message());
+  }
+  return JsonResponse(req, http::status::ok, {{"node", node}, {"token", *token}});
+}
+
 Response BootScriptResponse(StatusSource* source, const Request& req, const std::string& mac) {
   Result<std::string> script = source->BootScript(mac);
   if (!script.ok())
@@ -278,6 +288,8 @@ Response Answer(StatusSource* source, const Request& req, const Route& route,
       return ActionResponse(req, source->Hold(route.name, false));
     case Endpoint::kReleaseNode:
       return ActionResponse(req, source->Release(route.name));
+    case Endpoint::kIssueToken:
+      return IssueTokenResponse(source, req, route.name);
     case Endpoint::kNodeUp:
       return NodeUpResponse(source, req, route.name, QueryParam(query, "token"));
     case Endpoint::kBootChain:

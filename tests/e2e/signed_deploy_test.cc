@@ -36,10 +36,14 @@ class SignedDeployTest : public ::testing::Test {
     ProgramResult r = testing::RunProgram(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  static std::unique_ptr<ChildProcess> Serve(const std::string& image, uint16_t port) {
+  // The server proves `key` on the control plane; a client with --trust
+  // accepts only a server holding a key it names.
+  std::unique_ptr<ChildProcess> Serve(const std::string& image, uint16_t port,
+                                      const std::string& key = "lab") const {
     return std::make_unique<ChildProcess>(std::vector<std::string>{
         FLEETCAST_SERVER_BIN, "serve", image, "--interface", "lo", "--min-clients", "1",
-        "--max-wait", "60", "--rate", "300m", "--port", std::to_string(port), "--no-announce"});
+        "--max-wait", "60", "--rate", "300m", "--port", std::to_string(port), "--no-announce",
+        "--key", dir_ / (key + ".key")});
   }
   ProgramResult Receive(uint16_t port, const std::string& trust) const {
     return testing::RunProgram(
@@ -74,7 +78,7 @@ TEST_F(SignedDeployTest, TrustedSignatureDeploysByteIdentical) {
 }
 
 TEST_F(SignedDeployTest, WrongKeyIsRefusedBeforeAnythingIsWritten) {
-  auto server = Serve(signed_, 7362);
+  auto server = Serve(signed_, 7362, "other");
   ProgramResult r = Receive(7362, dir_ / "other.pub");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "fleetcast-client: error: server's manifest: signed by " +
@@ -94,6 +98,19 @@ TEST_F(SignedDeployTest, UnsignedImageIsRefusedBeforeAnythingIsWritten) {
             "image; serve an image packed with --sign NAME.key\n");
   EXPECT_FALSE(testing::FileExists(target_));
   EXPECT_TRUE(server->WaitForText("node1: server's manifest: unsigned", 10));
+}
+
+// The control plane: a server that cannot prove a trusted key gets nothing
+// from the client, not even its hello.
+TEST_F(SignedDeployTest, ServerWithAnUntrustedKeyIsRefusedBeforeAnythingIsWritten) {
+  auto server = Serve(signed_, 7367, "other");
+  ProgramResult r = Receive(7367, dir_ / "lab.pub");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "fleetcast-client: error: 127.0.0.1:7367: the server's key " +
+                       Fingerprint(dir_ / "other.pub") +
+                       " is not trusted; pass the .pub of serve's --key to --trust, or check "
+                       "--server\n");
+  EXPECT_FALSE(testing::FileExists(target_));
 }
 
 // A signed image whose manifest vouches for the wrong BLAKE2b-256 of entry
@@ -131,7 +148,8 @@ TEST_F(SignedDeployTest, ChunkFailingItsHashIsNeverWritten) {
 
   auto server = Serve(img, 7366);
   ChildProcess client({FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7366", "--target",
-                       target_, "--node-id", "node1", "--trust", pub});
+                       target_, "--node-id", "node1", "--trust", pub, "--trust",
+                       dir_ / "lab.pub"});
   EXPECT_TRUE(client.WaitForText(
       "chunk " + std::to_string(bad) + ": BLAKE2b-256 mismatch; asking for it again", 60));
   const Bytes disk = testing::ReadFileBytes(target_);
