@@ -138,6 +138,13 @@ TEST_F(IdentityDeployTest, EachNodeGetsItsOwnIdentityOnItsDisk) {
   EXPECT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(s.err.find("Adm1n-S3cret"), std::string::npos);
   EXPECT_EQ(s.out.find("Adm1n-S3cret"), std::string::npos);
+  // Nor does the state file (or its journal) hold a secret.
+  for (const auto& entry : fs::directory_iterator(dir_.path())) {
+    if (entry.path().filename().string().rfind("nodes.state", 0) != 0) continue;
+    const Bytes state = testing::ReadFileBytes(entry.path());
+    EXPECT_EQ(std::string(state.begin(), state.end()).find("Adm1n-S3cret"), std::string::npos)
+        << entry.path();
+  }
 
   // SQL01: sysprep.inf with its name, the LSI driver listed, copied and registered.
   const std::string inf = NtfsCat(Target("SQL01"), "/Sysprep/sysprep.inf");
@@ -193,6 +200,61 @@ TEST_F(IdentityDeployTest, NodeMissingFromTheInventoryIsTurnedAway) {
       << r.err;
   server.Signal(SIGINT);
   server.Wait(kTimeout);
+}
+
+// serve --tokens: a node's identity goes only to the client holding its
+// one-time token, once; the token never shows in the server's log.
+TEST_F(IdentityDeployTest, IdentityGoesOnlyToTheHolderOfTheNodesOneTimeToken) {
+  ChildProcess server({FLEETCAST_SERVER_BIN, "serve", img_, "--interface", "lo", "--min-clients",
+                       "1", "--max-wait", "60", "--rate", "100m", "--port", "7560", "--http",
+                       "127.0.0.1:18190", "--http-token", "op-token", "--nodes",
+                       dir_ / "nodes.toml", "--secrets", dir_ / "secrets.toml", "--tokens"});
+  auto receive = [&](const std::string& name, const std::string& token) {
+    std::vector<std::string> argv = {FLEETCAST_CLIENT_BIN, "receive",   "--server",
+                                     "127.0.0.1:7560",     "--target",  Target(name),
+                                     "--node-id",          "bench01",   "--retries",
+                                     "0"};
+    if (!token.empty()) argv.insert(argv.end(), {"--token", token});
+    return argv;
+  };
+  const std::string fix =
+      "; boot it from this server's network boot, or give its client the token of "
+      "`fleetcast-server ctl token bench01`";
+  const ProgramResult none = testing::RunProgram(receive("none", ""), kTimeout);
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("node bench01 needs its one-time token (serve --tokens)" + fix),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(testing::FileExists(Target("none")));
+
+  const ProgramResult ctl = testing::RunProgram({FLEETCAST_SERVER_BIN, "ctl", "token", "bench01",
+                                                 "--http", "127.0.0.1:18190", "--token",
+                                                 "op-token"});
+  ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+  ASSERT_EQ(ctl.out.size(), 33U) << ctl.out;
+  const std::string token = ctl.out.substr(0, 32);
+
+  ChildProcess owner(receive("bench01", token));
+  ASSERT_TRUE(owner.WaitForText("chunks to receive into", 60));
+  const ProgramResult thief = testing::RunProgram(receive("thief", token), kTimeout);
+  EXPECT_EQ(thief.exit_code, 1);
+  EXPECT_NE(thief.err.find("node bench01: its one-time token was already used, now again from "
+                           "127.0.0.1 (is another machine claiming to be bench01?)" +
+                           fix),
+            std::string::npos)
+      << thief.err;
+  EXPECT_FALSE(testing::FileExists(Target("thief")));
+
+  const ProgramResult r = owner.Wait(kTimeout);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ExtCat(Target("bench01"), "/var/lib/cloud/seed/nocloud/meta-data")
+                .find("local-hostname: \"bench01\""),
+            std::string::npos);
+  server.Signal(SIGINT);
+  const ProgramResult s = server.Wait(kTimeout);
+  EXPECT_NE(s.err.find("already used"), std::string::npos) << s.err;
+  EXPECT_EQ(s.err.find(token), std::string::npos);
+  EXPECT_EQ(s.out.find(token), std::string::npos);
 }
 
 }  // namespace
