@@ -248,8 +248,23 @@ TEST_F(StateStoreTest, AnotherSchemaVersionIsRefused) {
   ASSERT_NE(Open(), nullptr);
   ASSERT_NO_FATAL_FAILURE(ExecRaw("UPDATE schema_version SET version = 3"));
   EXPECT_EQ(OpenError(), path_ +
-                             ": not a fleetcast state file (schema 3, expected 1); move it away "
+                             ": not a fleetcast state file (schema 3, expected 2); move it away "
                              "to start afresh");
+}
+
+// Only the counter is stored: the token itself derives from the key file.
+TEST_F(StateStoreTest, TokenGenerationsSurviveAReopen) {
+  std::unique_ptr<StateStore> store = OpenSession();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->RecordTokenGeneration("n1", 1).ok());
+  ASSERT_TRUE(store->RecordTokenGeneration("n1", 2).ok());
+  ASSERT_TRUE(store->RecordTokenGeneration("n2", 7).ok());
+  store.reset();
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  const Result<std::map<std::string, uint64_t>> generations = store->TokenGenerations();
+  ASSERT_TRUE(generations.ok());
+  EXPECT_EQ(*generations, (std::map<std::string, uint64_t>{{"n1", 2}, {"n2", 7}}));
 }
 
 TEST_F(StateStoreTest, MissingFolderIsAnIOError) {
