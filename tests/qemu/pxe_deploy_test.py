@@ -130,7 +130,10 @@ def deploy(args, work, lab, media, accel):
                                   "--interface", "eth0", "--nodes",
                                   os.path.join(work, "nodes.toml"), "--http", ADDRESS + ":8080",
                                   "--boot-dir", media, "--on-release", "reboot", "--fresh-state",
-                                  "--rate", "200m", "--max-wait", "300"],
+                                  "--rate", "200m", "--max-wait", "300",
+                                  # Clients pin this key (the media trust lab.pub), and a
+                                  # node's identity goes only with its boot script's token.
+                                  "--key", os.path.join(work, "lab.key"), "--tokens"],
                        os.path.join(work, "server.log"), ns=lab.srv)
     server.wait_for(r"network boot: http://", deadline)
     vms = []
