@@ -59,6 +59,12 @@ class FakeSource : public StatusSource {
   std::shared_ptr<const std::string> BootFile(const std::string& name) override {
     return boot_on_ && name == "vmlinuz" ? kernel_ : nullptr;
   }
+  Result<std::string> IssueToken(const std::string& node) override {
+    if (!boot_on_) return StatusSource::IssueToken(node);
+    Status s = Record("token " + node);
+    if (!s.ok()) return s;
+    return std::string("0123456789abcdef0123456789abcdef");
+  }
   void TurnBootOn() { boot_on_ = true; }
   const std::string& kernel() const { return *kernel_; }
 
@@ -419,6 +425,23 @@ TEST_F(StatusHttpTest, HoldAndReleaseHoldNameTheGroup) {
 TEST_F(StatusHttpTest, ReleaseNamesTheNode) {
   EXPECT_EQ(Connect()->Post("/api/nodes/SQL01/release").result(), http::status::ok);
   EXPECT_EQ(source_.calls(), std::vector<std::string>{"release SQL01"});
+}
+
+// An install token is an operator action: it lets a machine claim a node.
+TEST_F(StatusHttpTest, InstallTokenNeedsTheOperatorAndServeTokens) {
+  auto client = Connect();
+  const Response off = client->Post("/api/nodes/SQL01/token");
+  EXPECT_EQ(off.result(), http::status::not_found);
+  EXPECT_EQ(json::parse(off.body())["error"],
+            "this server hands out no install tokens; start serve with --tokens");
+  source_.TurnBootOn();
+  EXPECT_EQ(client->Post("/api/nodes/SQL01/token", kNodeToken).result(),
+            http::status::unauthorized);
+  const Response res = client->Post("/api/nodes/SQL01/token");
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(json::parse(res.body()),
+            (json{{"node", "SQL01"}, {"token", "0123456789abcdef0123456789abcdef"}}));
+  EXPECT_EQ(source_.calls(), std::vector<std::string>{"token SQL01"});
 }
 
 TEST_F(StatusHttpTest, RefusedActionCarriesTheSourcesMessage) {
