@@ -2,8 +2,8 @@
 // disk (receive), writes a node's identity into a disk (inject), or finds a
 // server by its announce (discover). Flags are parsed here; the work is in
 // client/receiver.cc, identity_injector.cc and discover.cc.
-#include <cstdlib>
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "client/discover.h"
 #include "client/identity_injector.h"

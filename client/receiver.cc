@@ -17,9 +17,9 @@
 #include "core/loss_meter.h"
 #include "core/receive_state.h"
 #include "core/worker_pool.h"
+#include "platform/control_connection.h"
 #include "platform/interrupt.h"
 #include "platform/key_files.h"
-#include "platform/control_connection.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
 
@@ -106,8 +106,9 @@ class Receiver {
     }
     conn_ = std::move(c).value();
     if (trusted_.empty()) {
-      spdlog::warn("not checking who the server is (its key is {}); pass --trust NAME.pub to pin it",
-                   sign::Fingerprint(conn_.server_key()));
+      spdlog::warn(
+          "not checking who the server is (its key is {}); pass --trust NAME.pub to pin it",
+          sign::Fingerprint(conn_.server_key()));
     }
     return Join();
   }

@@ -34,7 +34,8 @@ Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds time
     ::close(fd);
     return s;
   };
-  if (rc != 0 && errno != EINPROGRESS) return fail(Status::IOError(where + ": " + std::strerror(errno)));
+  if (rc != 0 && errno != EINPROGRESS)
+    return fail(Status::IOError(where + ": " + std::strerror(errno)));
   pollfd p = {fd, POLLOUT, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
     return fail(
@@ -70,8 +71,9 @@ Result<ControlConnection> ControlConnection::Connect(const std::string& host, ui
   }
   Result<secure::ClientHandshake::Finished> done = handshake.Finish(*hello, trusted);
   if (!done.ok() && done.status().code() == Status::Code::kInvalidArgument) {
-    return Status::InvalidArgument(where + ": " + done.status().message() +
-                                   "; pass the .pub of serve's --key to --trust, or check --server");
+    return Status::InvalidArgument(
+        where + ": " + done.status().message() +
+        "; pass the .pub of serve's --key to --trust, or check --server");
   }
   if (!done.ok()) return Status::IOError(where + ": " + done.status().message());
   if (Status s = c.SendFrame(done->header); !s.ok()) return s;
@@ -83,7 +85,7 @@ Result<ControlConnection> ControlConnection::Connect(const std::string& host, ui
 ControlConnection::ControlConnection(ControlConnection&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       buffer_(std::move(other.buffer_)),
-      channel_(std::move(other.channel_)),
+      channel_(other.channel_),
       server_key_(other.server_key_) {}
 
 ControlConnection& ControlConnection::operator=(ControlConnection&& other) noexcept {
@@ -91,7 +93,7 @@ ControlConnection& ControlConnection::operator=(ControlConnection&& other) noexc
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     buffer_ = std::move(other.buffer_);
-    channel_ = std::move(other.channel_);
+    channel_ = other.channel_;
     server_key_ = other.server_key_;
   }
   return *this;

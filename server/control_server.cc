@@ -226,16 +226,15 @@ void ControlServer::Stop() {
 }
 
 void ControlServer::DoAccept() {
-  acceptor_.async_accept(
-      asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) {
-          std::make_shared<ControlSession>(std::move(socket), &key_, deployment_, &session_,
-                                           &identity_)
-              ->Start();
-        }
-        DoAccept();
-      });
+  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
+                                                        tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      std::make_shared<ControlSession>(std::move(socket), &key_, deployment_, &session_, &identity_)
+          ->Start();
+    }
+    DoAccept();
+  });
 }
 
 }  // namespace fleetcast

@@ -239,8 +239,10 @@ Result<std::string> Orchestrator::RedeemInstallToken(const std::string& node_id,
   Node* node = Find(node_id);
   if (node == nullptr) return Status::NotFound("node " + node_id + " is not in the inventory");
   const std::string& host = node->spec->hostname;
-  const std::string fix = "; boot it from this server's network boot, or give its client the "
-                          "token of `fleetcast-server ctl token " + host + "`";
+  const std::string fix =
+      "; boot it from this server's network boot, or give its client the "
+      "token of `fleetcast-server ctl token " +
+      host + "`";
   switch (install_token::Verify(key_, host, node->token_generation, token)) {
     case install_token::Check::kValid:
       return NextToken(*node);

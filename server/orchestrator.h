@@ -106,7 +106,7 @@ class Orchestrator {
     bool connected = false;
     bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
-    double loss = 0;  // worst pass loss its client reported
+    double loss = 0;                // worst pass loss its client reported
     uint64_t token_generation = 0;  // of its install token; 0: none issued
   };
 

@@ -47,7 +47,8 @@ namespace asio = boost::asio;
 
 Status CheckOptions(const ServeOptions& o, in_addr* group) {
   if (o.tokens && o.nodes.empty()) {
-    return Status::InvalidArgument("--tokens: tokens are per inventory node; add --nodes nodes.toml");
+    return Status::InvalidArgument(
+        "--tokens: tokens are per inventory node; add --nodes nodes.toml");
   }
   if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
     return Status::InvalidArgument("--group " + o.group +
@@ -410,16 +411,18 @@ Status RunServe(const ServeOptions& options) {
   if (!key.ok()) return key.status();
   const std::string fingerprint = sign::Fingerprint(sign::PublicKeyOf(*key));
   if (options.key.empty()) {
-    spdlog::warn("control plane key {} is new for this run, so clients cannot pin it; "
-                 "pass --key NAME.key (keygen) and give clients NAME.pub with --trust",
-                 fingerprint);
+    spdlog::warn(
+        "control plane key {} is new for this run, so clients cannot pin it; "
+        "pass --key NAME.key (keygen) and give clients NAME.pub with --trust",
+        fingerprint);
   } else {
     spdlog::info("control plane key {} ({})", fingerprint, options.key);
   }
   if (orchestrator != nullptr && !options.tokens) {
-    spdlog::warn("{}: a node's identity goes to whichever client says its MAC; "
-                 "pass --tokens to bind it to one-time tokens",
-                 options.nodes);
+    spdlog::warn(
+        "{}: a node's identity goes to whichever client says its MAC; "
+        "pass --tokens to bind it to one-time tokens",
+        options.nodes);
   }
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;

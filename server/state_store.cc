@@ -459,9 +459,8 @@ Status StateStore::RecordTokenGeneration(const std::string& node, uint64_t gener
   const std::lock_guard<std::mutex> lock(db_->mu());
   if (Status s = CanRecord(node); !s.ok()) return s;
   return db_->Run("INSERT OR REPLACE INTO tokens (node, generation) VALUES (?, ?)",
-                  "recording the token generation of node " + node, [&](Statement& st) {
-                    st.Bind(node).Bind(static_cast<int64_t>(generation));
-                  });
+                  "recording the token generation of node " + node,
+                  [&](Statement& st) { st.Bind(node).Bind(static_cast<int64_t>(generation)); });
 }
 
 namespace {

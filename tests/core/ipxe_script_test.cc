@@ -28,9 +28,12 @@ TEST(IpxeScriptTest, InstallBootsTheKernelWithServerDiskAndBootif) {
 }
 
 TEST(IpxeScriptTest, NoDiskNoExtraArguments) {
-  InstallerBoot boot{
-      .http_base = "http://h:1", .server = "h:2", .node = "n", .disk = "", .extra_args = "",
-      .token = ""};
+  InstallerBoot boot{.http_base = "http://h:1",
+                     .server = "h:2",
+                     .node = "n",
+                     .disk = "",
+                     .extra_args = "",
+                     .token = ""};
   const std::string script = IpxeInstallScript(boot);
   EXPECT_EQ(script.find("fleetcast.disk"), std::string::npos);
   EXPECT_EQ(script.find("fleetcast.token"), std::string::npos);

@@ -205,15 +205,32 @@ TEST_F(IdentityDeployTest, NodeMissingFromTheInventoryIsTurnedAway) {
 // serve --tokens: a node's identity goes only to the client holding its
 // one-time token, once; the token never shows in the server's log.
 TEST_F(IdentityDeployTest, IdentityGoesOnlyToTheHolderOfTheNodesOneTimeToken) {
-  ChildProcess server({FLEETCAST_SERVER_BIN, "serve", img_, "--interface", "lo", "--min-clients",
-                       "1", "--max-wait", "60", "--rate", "100m", "--port", "7560", "--http",
-                       "127.0.0.1:18190", "--http-token", "op-token", "--nodes",
-                       dir_ / "nodes.toml", "--secrets", dir_ / "secrets.toml", "--tokens"});
+  ChildProcess server({FLEETCAST_SERVER_BIN,
+                       "serve",
+                       img_,
+                       "--interface",
+                       "lo",
+                       "--min-clients",
+                       "1",
+                       "--max-wait",
+                       "60",
+                       "--rate",
+                       "100m",
+                       "--port",
+                       "7560",
+                       "--http",
+                       "127.0.0.1:18190",
+                       "--http-token",
+                       "op-token",
+                       "--nodes",
+                       dir_ / "nodes.toml",
+                       "--secrets",
+                       dir_ / "secrets.toml",
+                       "--tokens"});
   auto receive = [&](const std::string& name, const std::string& token) {
-    std::vector<std::string> argv = {FLEETCAST_CLIENT_BIN, "receive",   "--server",
-                                     "127.0.0.1:7560",     "--target",  Target(name),
-                                     "--node-id",          "bench01",   "--retries",
-                                     "0"};
+    std::vector<std::string> argv = {
+        FLEETCAST_CLIENT_BIN, "receive",   "--server", "127.0.0.1:7560", "--target",
+        Target(name),         "--node-id", "bench01",  "--retries",      "0"};
     if (!token.empty()) argv.insert(argv.end(), {"--token", token});
     return argv;
   };
@@ -227,9 +244,9 @@ TEST_F(IdentityDeployTest, IdentityGoesOnlyToTheHolderOfTheNodesOneTimeToken) {
       << none.err;
   EXPECT_FALSE(testing::FileExists(Target("none")));
 
-  const ProgramResult ctl = testing::RunProgram({FLEETCAST_SERVER_BIN, "ctl", "token", "bench01",
-                                                 "--http", "127.0.0.1:18190", "--token",
-                                                 "op-token"});
+  const ProgramResult ctl =
+      testing::RunProgram({FLEETCAST_SERVER_BIN, "ctl", "token", "bench01", "--http",
+                           "127.0.0.1:18190", "--token", "op-token"});
   ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
   ASSERT_EQ(ctl.out.size(), 33U) << ctl.out;
   const std::string token = ctl.out.substr(0, 32);

@@ -148,8 +148,7 @@ TEST_F(SignedDeployTest, ChunkFailingItsHashIsNeverWritten) {
 
   auto server = Serve(img, 7366);
   ChildProcess client({FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7366", "--target",
-                       target_, "--node-id", "node1", "--trust", pub, "--trust",
-                       dir_ / "lab.pub"});
+                       target_, "--node-id", "node1", "--trust", pub, "--trust", dir_ / "lab.pub"});
   EXPECT_TRUE(client.WaitForText(
       "chunk " + std::to_string(bad) + ": BLAKE2b-256 mismatch; asking for it again", 60));
   const Bytes disk = testing::ReadFileBytes(target_);
