@@ -124,7 +124,10 @@ class Receiver {
           ControlConnection::Connect(host_, port_, milliseconds(2000), trusted_);
       if (!c.ok()) continue;
       conn_ = std::move(c).value();
-      if (Status s = Join(); s.ok()) return s;
+      connection_lost_ = false;
+      // A server that answers and refuses (a spent token, another image)
+      // will not change its mind: say why now.
+      if (Status s = Join(); s.ok() || !connection_lost_) return s;
     }
     return Status::IOError("server " + options_.server + " gone (" + why.message() +
                            "); gave up after " + std::to_string(options_.retries) + " retries");
