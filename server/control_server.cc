@@ -13,6 +13,8 @@ using asio::ip::tcp;
 
 constexpr auto kHelloTimeout = std::chrono::seconds(30);
 
+}  // namespace
+
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(tcp::socket socket, Deployment* deployment, const control::Session* session,
@@ -40,9 +42,19 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     auto frame = std::make_shared<Bytes>();
     control::AppendFrame(m, frame.get());
     asio::post(socket_.get_executor(), [self = shared_from_this(), frame] {
+      if (!self->socket_.is_open()) return;  // closed since (a Restart): nobody to tell
       self->queue_.push_back(std::move(*frame));
       if (self->queue_.size() == 1) self->DoWrite();
     });
+  }
+
+  /// Hangs up; a client that had said hello leaves its deployment.
+  void Close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+    if (!node_.empty()) deployment_->Leave(node_);
+    node_.clear();
   }
 
  private:
@@ -63,6 +75,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   }
 
   void OnBody(boost::system::error_code ec) {
+    // Closed after this read completed (a Restart): its deployment may be gone.
+    if (!socket_.is_open()) return;
     if (ec) return OnError(ec, "read");
     Result<control::Message> m = control::DecodeBody(body_);
     if (!m.ok()) return Fail(m.status().message());
@@ -149,14 +163,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     Close();
   }
 
-  void Close() {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    timer_.cancel();
-    if (!node_.empty()) deployment_->Leave(node_);
-    node_.clear();
-  }
-
   tcp::socket socket_;
   asio::steady_timer timer_;
   Deployment* deployment_;
@@ -169,8 +175,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   Bytes body_;
   std::deque<Bytes> queue_;
 };
-
-}  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
                              Deployment* deployment, control::Session session,
@@ -194,13 +198,31 @@ void ControlServer::Stop() {
   acceptor_.close(ignored);
 }
 
+void ControlServer::Restart(Deployment* deployment, control::Session session) {
+  CloseSessions();
+  deployment_ = deployment;
+  session_ = std::move(session);
+}
+
+// Sessions run on strands of the one io_context thread, the thread this runs
+// on, so closing them here does not race their handlers.
+void ControlServer::CloseSessions() {
+  for (const std::weak_ptr<ControlSession>& weak : sessions_) {
+    if (auto session = weak.lock()) session->Close();
+  }
+  sessions_.clear();
+}
+
 void ControlServer::DoAccept() {
   acceptor_.async_accept(
       asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-          std::make_shared<ControlSession>(std::move(socket), deployment_, &session_, &identity_)
-              ->Start();
+          auto session = std::make_shared<ControlSession>(std::move(socket), deployment_, &session_,
+                                                          &identity_);
+          session->Start();
+          std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+          sessions_.push_back(session);
         }
         DoAccept();
       });

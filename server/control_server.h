@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/control_message.h"
 #include "platform/asio.h"
@@ -24,6 +25,8 @@ namespace fleetcast {
 using IdentityLookup = std::function<Result<std::optional<control::Identity>>(
     const std::string& node, const std::string& server_address)>;
 
+class ControlSession;
+
 class ControlServer {
  public:
   /// Listens on endpoint; every client that says hello gets `session`, then
@@ -35,15 +38,22 @@ class ControlServer {
   uint16_t port() const;
   /// Closes the acceptor and every session.
   void Stop();
+  /// Closes every session (each leaves its deployment first), then gives the
+  /// clients that say hello from now on `deployment` and `session`: serve's
+  /// next deployment. Call on the io_context's thread; the previous
+  /// deployment may be destroyed once this returns.
+  void Restart(Deployment* deployment, control::Session session);
 
  private:
   void DoAccept();
+  void CloseSessions();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   Deployment* deployment_;
   control::Session session_;
   IdentityLookup identity_;
+  std::vector<std::weak_ptr<ControlSession>> sessions_;  // for CloseSessions
 };
 
 }  // namespace fleetcast

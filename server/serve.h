@@ -36,6 +36,9 @@ struct ServeOptions {
   // Where to multicast the announce boot media find the server by, once a
   // second while serving (docs/protocol.md); "" for none.
   std::string announce = announce::Endpoint().ToString();
+  // Deployments in a row from this one process, on the same sockets, each
+  // with a fresh session; 0 = until interrupted. Not with `nodes`.
+  uint32_t deployments = 1;
 };
 
 Status RunServe(const ServeOptions& options);

@@ -74,7 +74,8 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
   seq_ = 0;
   pass_datagrams_ = 0;
   // Shards are at most shard_size bytes: the line's total is an upper bound.
-  ProgressLine progress("pass " + std::to_string(pass), plan.size() * options_.shard_size);
+  ProgressLine progress(options_.label + "pass " + std::to_string(pass),
+                        plan.size() * options_.shard_size);
   const uint64_t start_bytes = bytes_;
   for (const ShardRef& ref : plan) {
     if (stop->load()) return Status::OK();
