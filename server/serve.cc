@@ -354,7 +354,7 @@ struct DeploymentRun {
 // one deployment, whose lines stay as they always were.
 std::string DeploymentLabel(const ServeOptions& options, uint32_t number) {
   if (options.deployments == 1) return "";
-  const std::string label = "deployment " + std::to_string(number);
+  std::string label = "deployment " + std::to_string(number);
   if (options.deployments == 0) return label;
   return label + " of " + std::to_string(options.deployments);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "core/wire_format.h"
 #include "platform/progress_line.h"
@@ -27,8 +28,8 @@ StreamSender::StreamSender(const ImageReader& image, Deployment* deployment,
     : image_(image),
       deployment_(deployment),
       socket_(socket),
-      options_(options),
-      rate_control_(options.rate_bits),
+      options_(std::move(options)),
+      rate_control_(options_.rate_bits),
       batch_(kBatch) {}
 
 Status StreamSender::Run(const std::atomic<bool>* stop) {
