@@ -73,10 +73,13 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
   return Status::OK();
 }
 
-void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds) {
+// `label` ("deployment 2 of 10", or "") leads the first line.
+void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds,
+                  const std::string& label) {
   const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
-  std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
-              image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
+  std::printf("%sdeployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
+              label.empty() ? "" : (label + ": ").c_str(), image.path().c_str(),
+              deployment.Clients().size(), seconds, mb / seconds);
   for (const Deployment::ClientView& c : deployment.Clients()) {
     std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
                 c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
@@ -525,7 +528,7 @@ Status RunServe(const ServeOptions& options) {
     if (!s.ok() || !finished) break;
     spdlog::info("sent {} datagrams, {} payload bytes", run->sender->datagrams_sent(),
                  run->sender->bytes_sent());
-    PrintSummary(*run->deployment, *image, seconds);
+    PrintSummary(*run->deployment, *image, seconds, label);
     const size_t nodes = run->deployment->Clients().size();
     const bool last = options.deployments != 0 && run->number == options.deployments;
     if (!last && !stop) {
