@@ -543,6 +543,7 @@ Status RunServe(const ServeOptions& options) {
         run.swap(next);
       });
       next.reset();
+      finished = false;  // `run` is the next one now
     }
     if (!label.empty()) {
       spdlog::info("{} finished: {} nodes in {:.2f} s", label, nodes, seconds);
