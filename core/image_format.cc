@@ -239,6 +239,18 @@ Status CheckChunkPlacement(const FileHeader& header, const ChunkTable& table) {
   return Status::OK();
 }
 
+Status CheckManifestVersion(const FileHeader& header, const Manifest& manifest) {
+  constexpr uint32_t kVersion2Flags = Manifest::kFlagStrongDigests | Manifest::kFlagSigned;
+  const uint32_t v2 = manifest.flags & kVersion2Flags;
+  if (header.version < 2 && v2 != 0) {
+    return Status::Corruption("manifest: flags " + Hex(v2) +
+                              " (chunk hashes, signature) need .fcimg version 2, but the header "
+                              "says version " +
+                              Str(header.version) + "; pack the image again");
+  }
+  return Status::OK();
+}
+
 Result<Manifest> DecodeImage(ByteView file) {
   Result<FileHeader> header = FileHeader::DecodeFrom(file);
   if (!header.ok()) return header.status();
@@ -249,6 +261,7 @@ Result<Manifest> DecodeImage(ByteView file) {
   }
   Result<Manifest> manifest = Manifest::DecodeFrom(bytes);
   if (!manifest.ok()) return manifest.status();
+  if (Status s = CheckManifestVersion(*header, *manifest); !s.ok()) return s;
   if (Status s = CheckChunkPlacement(*header, manifest->table); !s.ok()) return s;
   return manifest;
 }

@@ -150,8 +150,13 @@ Status CheckLayout(const FileHeader& header, uint64_t file_size);
 /// manifest, where the header says chunk data is.
 Status CheckChunkPlacement(const FileHeader& header, const ChunkTable& table);
 
+/// Checks that the manifest uses only features of the header's version: a
+/// version-1 file whose manifest has version-2 flags (chunk hashes, signed)
+/// is refused, since a version-1 reader would misread its chunk table.
+Status CheckManifestVersion(const FileHeader& header, const Manifest& manifest);
+
 /// Decodes a whole .fcimg held in memory: header, layout, manifest digest,
-/// manifest, chunk placement. What the fuzzer drives; readers of real files
+/// manifest, its version, chunk placement. What the fuzzer drives; readers of real files
 /// do the same steps on the parts they read.
 Result<Manifest> DecodeImage(ByteView file);
 

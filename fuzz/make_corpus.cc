@@ -4,8 +4,15 @@
 //
 //   build-fuzz/fuzz_make_corpus fuzz/corpus
 //
-// fuzz/corpus/<target>/<seed> for fuzz_datagram, fuzz_control_message and
-// fuzz_announce. Deterministic: the same build writes the same bytes.
+// fuzz/corpus/<target>/<seed> for fuzz_datagram, fuzz_control_message,
+// fuzz_announce and fuzz_image_format (whose other seeds, images packed by
+// the real server, scripts/test.sh makes). Deterministic: the same build
+// writes the same bytes (Ed25519 signatures are deterministic; the key is
+// made from a fixed seed).
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -14,9 +21,11 @@
 #include <vector>
 
 #include "core/announce.h"
+#include "core/chunk_codec.h"
 #include "core/coding.h"
 #include "core/control_message.h"
 #include "core/fec_layout.h"
+#include "core/image_format.h"
 #include "core/wire_format.h"
 #include "fuzz/datagram_fixture.h"
 
@@ -142,6 +151,68 @@ bool DatagramSeeds(const fs::path& dir) {
          Write(dir, "pass_end", pass_end) && Write(dir, "wrong_k", wrong_k);
 }
 
+// --- images and manifests of version 2: chunk hashes and the signature -----
+
+// Packs `raw` in 4 KiB chunks as `pack` does: a whole .fcimg of
+// `header_version` whose manifest has chunk hashes and, with `key`, is
+// signed. *manifest_bytes gets the manifest alone.
+Bytes PackImage(ByteView raw, uint32_t header_version, const sign::SecretKey* key,
+                Bytes* manifest_bytes) {
+  constexpr uint32_t kChunk = 4096;
+  ChunkCompressor compressor(3);
+  Bytes file(image::kDataOffset, 0);
+  std::vector<ChunkEntry> entries;
+  for (uint64_t off = 0, i = 0; off < raw.size(); off += kChunk, ++i) {
+    PackedChunk c;
+    if (!compressor.Pack(raw.subspan(off, kChunk), &c).ok() || c.zero) continue;
+    entries.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(c.stored.size()),
+                       file.size(), c.stored_digest, c.raw_digest, c.strong_digest});
+    PutBytes(&file, c.stored);
+  }
+  image::Manifest m;
+  m.table = ChunkTable::Make(raw.size(), kChunk, std::move(entries)).value();
+  m.level = 3;
+  m.label = "seed";
+  m.image_digest = m.table.ImageDigest();
+  m.flags = image::Manifest::kFlagStrongDigests;
+  if (key != nullptr) (void)m.SignWith(*key);
+  manifest_bytes->clear();
+  m.EncodeTo(manifest_bytes);
+  image::FileHeader h;
+  h.version = header_version;
+  h.manifest_offset = file.size();
+  h.manifest_size = manifest_bytes->size();
+  h.manifest_digest = Xxh3_64(*manifest_bytes);
+  PutBytes(&file, *manifest_bytes);
+  Bytes head;
+  h.EncodeTo(&head);
+  std::copy(head.begin(), head.end(), file.begin());
+  return file;
+}
+
+bool ImageSeeds(const fs::path& dir) {
+  if (sodium_init() < 0) return false;
+  std::array<uint8_t, crypto_sign_SEEDBYTES> seed{};
+  for (size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<uint8_t>(i + 1);
+  sign::PublicKey pk;
+  sign::SecretKey sk;
+  crypto_sign_seed_keypair(pk.data(), sk.data(), seed.data());
+  // Three chunks with data, one zero chunk (not stored), one short of text.
+  Bytes raw = Pattern(3 * 4096, 3);
+  raw.resize(4 * 4096, 0);
+  for (int i = 0; i < 2048; ++i) raw.push_back(static_cast<uint8_t>('a' + i % 7));
+  Bytes signed_manifest, hashed_manifest, unused;
+  const Bytes signed_image = PackImage(raw, 2, &sk, &signed_manifest);
+  const Bytes hashed_image = PackImage(raw, 2, nullptr, &hashed_manifest);
+  // The refused mix: a version-1 header over a signed manifest.
+  const Bytes old_header = PackImage(raw, 1, &sk, &unused);
+  return Write(dir, "image_v2_signed", signed_image) &&
+         Write(dir, "image_v2_hashes", hashed_image) &&
+         Write(dir, "manifest_v2_signed", signed_manifest) &&
+         Write(dir, "manifest_v2_hashes", hashed_manifest) &&
+         Write(dir, "image_v1_header_v2_flags", old_header);
+}
+
 }  // namespace fleetcast::fuzz
 
 int main(int argc, char** argv) {
@@ -152,7 +223,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path out = argv[1];
   namespace fuzz = fleetcast::fuzz;
   if (!fuzz::ControlSeeds(out / "fuzz_control_message") ||
-      !fuzz::AnnounceSeeds(out / "fuzz_announce") || !fuzz::DatagramSeeds(out / "fuzz_datagram")) {
+      !fuzz::AnnounceSeeds(out / "fuzz_announce") || !fuzz::DatagramSeeds(out / "fuzz_datagram") ||
+      !fuzz::ImageSeeds(out / "fuzz_image_format")) {
     std::fprintf(stderr, "fuzz_make_corpus: error: cannot write under %s\n", argv[1]);
     return 1;
   }

@@ -77,6 +77,9 @@ for raw in "$corpus"/*.raw; do
   build/fleetcast-server pack "$raw" "${raw%.raw}.fcimg" --chunk-size 4K --label seed >/dev/null
   rm "$raw"
 done
+# And the committed ones (fuzz/make_corpus.cc): signed and hashed version-2
+# images and manifests, and a version-1 header over version-2 flags.
+cp fuzz/corpus/fuzz_image_format/* "$corpus"/
 build-fuzz/fuzz_image_format -max_total_time="$fuzz_seconds" -max_len=65536 \
   -artifact_prefix=build-fuzz/ "$corpus" 2>build-fuzz/fuzz.log ||
   { tail -40 build-fuzz/fuzz.log; echo "test.sh: error: the fuzzer found a crash (build-fuzz/)"; exit 1; }

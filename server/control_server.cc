@@ -13,6 +13,8 @@ using asio::ip::tcp;
 
 constexpr auto kHelloTimeout = std::chrono::seconds(30);
 
+}  // namespace
+
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(tcp::socket socket, const sign::SecretKey* key, Deployment* deployment,
@@ -40,8 +42,19 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   /// is sealed (the channel's stream is ordered).
   void Deliver(const control::Message& m) {
     auto body = std::make_shared<Bytes>(control::EncodeBody(m));
-    asio::post(socket_.get_executor(),
-               [self = shared_from_this(), body] { self->Queue(self->channel_->Seal(*body)); });
+    asio::post(socket_.get_executor(), [self = shared_from_this(), body] {
+      if (!self->socket_.is_open()) return;  // closed since (a Restart): nobody to tell
+      self->Queue(self->channel_->Seal(*body));
+    });
+  }
+
+  /// Hangs up; a client that had said hello leaves its deployment.
+  void Close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+    if (!node_.empty()) deployment_->Leave(node_);
+    node_.clear();
   }
 
  private:
@@ -62,6 +75,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   }
 
   void OnBody(boost::system::error_code ec) {
+    // Closed after this read completed (a Restart): its deployment may be gone.
+    if (!socket_.is_open()) return;
     if (ec) return OnError(ec, "read");
     if (!channel_) return Handshake();
     Result<Bytes> body = channel_->Open(body_);
@@ -176,14 +191,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     Close();
   }
 
-  void Close() {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    timer_.cancel();
-    if (!node_.empty()) deployment_->Leave(node_);
-    node_.clear();
-  }
-
   tcp::socket socket_;
   asio::steady_timer timer_;
   secure::ServerHandshake handshake_;
@@ -199,8 +206,6 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   Bytes body_;
   std::deque<Bytes> queue_;
 };
-
-}  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
                              const sign::SecretKey& key, Deployment* deployment,
@@ -225,16 +230,34 @@ void ControlServer::Stop() {
   acceptor_.close(ignored);
 }
 
+void ControlServer::Restart(Deployment* deployment, control::Session session) {
+  CloseSessions();
+  deployment_ = deployment;
+  session_ = std::move(session);
+}
+
+// Sessions run on strands of the one io_context thread, the thread this runs
+// on, so closing them here does not race their handlers.
+void ControlServer::CloseSessions() {
+  for (const std::weak_ptr<ControlSession>& weak : sessions_) {
+    if (auto session = weak.lock()) session->Close();
+  }
+  sessions_.clear();
+}
+
 void ControlServer::DoAccept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
-                                                        tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      std::make_shared<ControlSession>(std::move(socket), &key_, deployment_, &session_, &identity_)
-          ->Start();
-    }
-    DoAccept();
-  });
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          auto session = std::make_shared<ControlSession>(std::move(socket), &key_, deployment_,
+                                                          &session_, &identity_);
+          session->Start();
+          std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+          sessions_.push_back(session);
+        }
+        DoAccept();
+      });
 }
 
 }  // namespace fleetcast

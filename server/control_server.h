@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/control_message.h"
 #include "core/secure_channel.h"
@@ -31,6 +32,8 @@ using IdentityLookup = std::function<Result<std::optional<control::Identity>>(
     const std::string& node, const std::string& token, const std::string& peer,
     const std::string& server_address)>;
 
+class ControlSession;
+
 class ControlServer {
  public:
   /// Listens on endpoint; every client that says hello gets `session`, then
@@ -44,9 +47,15 @@ class ControlServer {
   uint16_t port() const;
   /// Closes the acceptor and every session.
   void Stop();
+  /// Closes every session (each leaves its deployment first), then gives the
+  /// clients that say hello from now on `deployment` and `session`: serve's
+  /// next deployment. Call on the io_context's thread; the previous
+  /// deployment may be destroyed once this returns.
+  void Restart(Deployment* deployment, control::Session session);
 
  private:
   void DoAccept();
+  void CloseSessions();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -54,6 +63,7 @@ class ControlServer {
   Deployment* deployment_;
   control::Session session_;
   IdentityLookup identity_;
+  std::vector<std::weak_ptr<ControlSession>> sessions_;  // for CloseSessions
 };
 
 }  // namespace fleetcast

@@ -24,6 +24,9 @@ Result<ImageReader> ImageReader::Open(const std::string& path) {
   Result<image::Manifest> decoded = image::Manifest::DecodeFrom(manifest);
   if (!decoded.ok()) return decoded.status().Prefixed(path);
   r.manifest_ = std::move(decoded).value();
+  if (Status s = image::CheckManifestVersion(r.header_, r.manifest_); !s.ok()) {
+    return s.Prefixed(path);
+  }
   if (Status s = image::CheckChunkPlacement(r.header_, r.manifest_.table); !s.ok()) {
     return s.Prefixed(path);
   }

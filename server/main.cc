@@ -88,6 +88,10 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--ttl", serve.ttl, "multicast TTL")->capture_default_str();
   serve_cmd->add_option("--on-release", serve.on_release, "exit, reboot or poweroff")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--deployments", serve.deployments,
+                   "deployments in a row, each waiting for --min-clients (0: until Ctrl-C)")
+      ->capture_default_str();
   serve_cmd->add_option("--nodes", serve.nodes,
                         "nodes.toml: probe it first, then give each node its identity");
   serve_cmd->add_option("--secrets", serve.secrets, "secrets file (mode 0600) for nodes.toml");

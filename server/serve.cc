@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -30,6 +31,7 @@
 #include "server/announcer.h"
 #include "server/boot_media.h"
 #include "server/control_server.h"
+#include "server/current_status.h"
 #include "server/deployment.h"
 #include "server/deployment_status.h"
 #include "server/identity_builder.h"
@@ -65,6 +67,11 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
   if (o.mtu < 576 || o.mtu > 9216) {
     return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": use 576..9216");
   }
+  if (o.deployments != 1 && !o.nodes.empty()) {
+    return Status::InvalidArgument("--deployments " + std::to_string(o.deployments) +
+                                   ": not with --nodes (its state deploys each node once); "
+                                   "use --deployments 1, or leave out --nodes");
+  }
   if (o.on_release != "exit" && o.on_release != "reboot" && o.on_release != "poweroff") {
     return Status::InvalidArgument("--on-release " + o.on_release +
                                    ": use exit, reboot or poweroff");
@@ -72,10 +79,13 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
   return Status::OK();
 }
 
-void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds) {
+// `label` ("deployment 2 of 10", or "") leads the first line.
+void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds,
+                  const std::string& label) {
   const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
-  std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
-              image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
+  std::printf("%sdeployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
+              label.empty() ? "" : (label + ": ").c_str(), image.path().c_str(),
+              deployment.Clients().size(), seconds, mb / seconds);
   for (const Deployment::ClientView& c : deployment.Clients()) {
     std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
                 c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
@@ -358,6 +368,93 @@ Status WriteReport(const ServeOptions& options, const Orchestrator& orchestrator
   return Status::OK();
 }
 
+// One deployment's own state: its session, its clients, its stream and what
+// the status page shows of them. serve --deployments makes one after another
+// on the same sockets; everything here is freed when the next one starts.
+struct DeploymentRun {
+  uint32_t number = 1;  // 1-based, of ServeOptions::deployments
+  control::Session session;
+  std::unique_ptr<Deployment> deployment;
+  std::unique_ptr<StreamSender> sender;
+  std::unique_ptr<DeploymentStatus> status;
+};
+
+// "deployment 2 of 10" ("deployment 2" until interrupted); "" for a serve of
+// one deployment, whose lines stay as they always were.
+std::string DeploymentLabel(const ServeOptions& options, uint32_t number) {
+  if (options.deployments == 1) return "";
+  std::string label = "deployment " + std::to_string(number);
+  if (options.deployments == 0) return label;
+  return label + " of " + std::to_string(options.deployments);
+}
+
+// A session and its deployment; the session id differs from the last one's,
+// so that a straggling datagram of the last deployment is rejected.
+std::unique_ptr<DeploymentRun> NewDeployment(const ServeOptions& options, const ImageReader& image,
+                                             uint32_t number, uint32_t last_session) {
+  auto run = std::make_unique<DeploymentRun>();
+  run->number = number;
+  control::Session& session = run->session;
+  do {
+    session.session = std::random_device{}();
+  } while (session.session == last_session);
+  session.group = options.group;
+  session.port = options.port;
+  session.shard_size = wire::ShardSizeForMtu(options.mtu);
+  session.max_data_shards = options.max_data_shards;
+  image.manifest().EncodeTo(&session.manifest);
+  run->deployment =
+      std::make_unique<Deployment>(image.manifest(), session.shard_size, session.max_data_shards);
+  return run;
+}
+
+// The stream sender and status source of `run`, once the start policy is known.
+void AddStream(DeploymentRun* run, const ServeOptions& options, const ImageReader& image,
+               MulticastSender* socket, size_t min_clients, Orchestrator* orchestrator,
+               const BootMedia* boot) {
+  const std::string label = DeploymentLabel(options, run->number);
+  StreamOptions stream;
+  stream.session = run->session.session;
+  stream.rate_bits = options.rate_bits;
+  stream.min_clients = min_clients;
+  stream.max_wait = options.max_wait;
+  stream.label = label.empty() ? "" : label + ", ";
+  run->sender = std::make_unique<StreamSender>(image, run->deployment.get(), socket, stream);
+  run->status = std::make_unique<DeploymentStatus>(
+      run->deployment.get(), orchestrator, run->sender.get(), image.table().raw_size(),
+      image.table().stored_count(), image.table().stored_bytes());
+  run->status->set_boot_media(boot);
+  run->status->set_tokens(options.tokens);
+}
+
+// How serve ends. Success: its last deployment finished, or (with
+// --deployments 0) an interrupt came between deployments, before any client
+// joined the next. Any other interrupt is an error saying how far it got.
+Status EndStatus(const ServeOptions& options, const DeploymentRun& run, bool finished,
+                 Orchestrator* orchestrator) {
+  const bool begun = finished || !run.deployment->Clients().empty();
+  if (!finished && (begun || run.number == 1)) {
+    return Status::Interrupted("serve interrupted before every node was done");
+  }
+  const uint32_t done = finished ? run.number : run.number - 1;
+  if (options.deployments != 0 && done < options.deployments) {
+    return Status::Interrupted("serve interrupted after " + std::to_string(done) + " of " +
+                               std::to_string(options.deployments) + " deployments");
+  }
+  if (options.deployments != 1) spdlog::info("{} deployments done", done);
+  return orchestrator == nullptr ? Status::OK() : orchestrator->Outcome();
+}
+
+// Runs `f` on the io_context's thread and waits for it.
+void RunOnIo(asio::io_context& io, const std::function<void()>& f) {
+  std::promise<void> done;
+  asio::post(io, [&] {
+    f();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
 }  // namespace
 
 Result<std::pair<std::string, uint16_t>> ParseHttpAddress(const std::string& text) {
@@ -386,19 +483,9 @@ Status RunServe(const ServeOptions& options) {
       MulticastSender::Open(*address, group, options.port, options.ttl);
   if (!socket.ok()) return socket.status();
 
-  control::Session session;
-  session.session = std::random_device{}();
-  session.group = options.group;
-  session.port = options.port;
-  session.shard_size = wire::ShardSizeForMtu(options.mtu);
-  session.max_data_shards = options.max_data_shards;
-  Bytes manifest;
-  image->manifest().EncodeTo(&manifest);
-  session.manifest = std::move(manifest);
-
-  Deployment deployment(image->manifest(), session.shard_size, session.max_data_shards);
+  std::unique_ptr<DeploymentRun> run = NewDeployment(options, *image, 1, 0);
   Result<InventoryRun> inventory =
-      StartInventory(options, *image, &deployment, AddressText(*address));
+      StartInventory(options, *image, run->deployment.get(), AddressText(*address));
   if (!inventory.ok()) return inventory.status();
   Orchestrator* orchestrator = inventory->orchestrator.get();
   size_t min_clients = options.min_clients;
@@ -430,20 +517,16 @@ Status RunServe(const ServeOptions& options) {
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
                                            options.port);
     server = std::make_unique<ControlServer>(
-        io, endpoint, *key, &deployment, session,
+        io, endpoint, *key, run->deployment.get(), run->session,
         LookupIn(&inventory->identities, options.nodes, options.tokens ? orchestrator : nullptr));
   } catch (const boost::system::system_error& e) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
-  StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
-  StreamSender sender(*image, &deployment, &*socket, stream);
-  DeploymentStatus status(&deployment, orchestrator, &sender, image->table().raw_size(),
-                          image->table().stored_count(), image->table().stored_bytes());
   Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, AddressText(*address));
   if (!boot.ok()) return boot.status();
-  status.set_boot_media(boot->get());
-  status.set_tokens(options.tokens);
+  AddStream(run.get(), options, *image, &*socket, min_clients, orchestrator, boot->get());
+  CurrentStatus status(run->status.get());
   Result<HttpServers> http = StartHttp(io, options, &status, AddressText(*address),
                                        orchestrator != nullptr || *boot != nullptr);
   if (!http.ok()) return http.status();
@@ -459,27 +542,59 @@ Status RunServe(const ServeOptions& options) {
   if (!announcer.ok()) return announcer.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  // On the io thread, like the swap of `run` between deployments.
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     spdlog::warn("interrupted: stopping");
     stop = true;
-    deployment.Wake();
+    run->deployment->Wake();
   });
   std::thread io_thread([&io] { io.run(); });
-  spdlog::info("serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
-               options.image, options.interface, AddressText(*address), options.group, options.port,
-               session.session, min_clients);
 
   Ticker ticker([&] {
     if (orchestrator != nullptr) orchestrator->Tick();
     for (auto& h : http->servers) h->Notify();
   });
-  Status s = sender.Run(&stop);
-  // From the first datagram to the last node's verified digest.
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sender.started()).count();
-  const bool finished = deployment.Finished();
-  if (finished) FinishReleases(options, deployment, orchestrator, ticker, stop);
+  Status s;
+  bool finished = false;
+  for (;;) {
+    const std::string label = DeploymentLabel(options, run->number);
+    spdlog::info("{}serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
+                 label.empty() ? "" : label + ": ", options.image, options.interface,
+                 AddressText(*address), options.group, options.port, run->session.session,
+                 min_clients);
+    s = run->sender->Run(&stop);
+    // From the first datagram to the last node's verified digest.
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - run->sender->started())
+            .count();
+    finished = run->deployment->Finished();
+    if (finished) FinishReleases(options, *run->deployment, orchestrator, ticker, stop);
+    if (!s.ok() || !finished) break;
+    spdlog::info("sent {} datagrams, {} payload bytes", run->sender->datagrams_sent(),
+                 run->sender->bytes_sent());
+    PrintSummary(*run->deployment, *image, seconds, label);
+    const size_t nodes = run->deployment->Clients().size();
+    const bool last = options.deployments != 0 && run->number == options.deployments;
+    if (!last && !stop) {
+      // The next deployment takes over the sockets; this one's sessions are
+      // closed and everything else it held is freed before it is reported.
+      std::unique_ptr<DeploymentRun> next =
+          NewDeployment(options, *image, run->number + 1, run->session.session);
+      AddStream(next.get(), options, *image, &*socket, min_clients, orchestrator, boot->get());
+      status.Set(next->status.get());
+      RunOnIo(io, [&] {
+        server->Restart(next->deployment.get(), next->session);
+        run.swap(next);
+      });
+      next.reset();
+      finished = false;  // `run` is the next one now
+    }
+    if (!label.empty()) {
+      spdlog::info("{} finished: {} nodes in {:.2f} s", label, nodes, seconds);
+    }
+    if (last || stop) break;
+  }
   ticker.Stop();
   // The last state reaches open status pages before they are closed.
   for (auto& h : http->servers) h->Flush(std::chrono::seconds(1));
@@ -494,10 +609,7 @@ Status RunServe(const ServeOptions& options) {
     if (Status r = WriteReport(options, *orchestrator); !r.ok()) return r;
   }
   if (!s.ok()) return s;
-  if (!finished) return Status::Interrupted("serve interrupted before every node was done");
-  spdlog::info("sent {} datagrams, {} payload bytes", sender.datagrams_sent(), sender.bytes_sent());
-  PrintSummary(deployment, *image, seconds);
-  return orchestrator == nullptr ? Status::OK() : orchestrator->Outcome();
+  return EndStatus(options, *run, finished, orchestrator);
 }
 
 }  // namespace fleetcast

@@ -42,6 +42,9 @@ struct ServeOptions {
   // One-time install tokens (core/install_token.h): a node's identity goes
   // only to the connection that presents its token. Needs `nodes`.
   bool tokens = false;
+  // Deployments in a row from this one process, on the same sockets, each
+  // with a fresh session; 0 = until interrupted. Not with `nodes`.
+  uint32_t deployments = 1;
 };
 
 Status RunServe(const ServeOptions& options);

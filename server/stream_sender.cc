@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "core/wire_format.h"
 #include "platform/progress_line.h"
@@ -27,8 +28,8 @@ StreamSender::StreamSender(const ImageReader& image, Deployment* deployment,
     : image_(image),
       deployment_(deployment),
       socket_(socket),
-      options_(options),
-      rate_control_(options.rate_bits),
+      options_(std::move(options)),
+      rate_control_(options_.rate_bits),
       batch_(kBatch) {}
 
 Status StreamSender::Run(const std::atomic<bool>* stop) {
@@ -74,7 +75,8 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
   seq_ = 0;
   pass_datagrams_ = 0;
   // Shards are at most shard_size bytes: the line's total is an upper bound.
-  ProgressLine progress("pass " + std::to_string(pass), plan.size() * options_.shard_size);
+  ProgressLine progress(options_.label + "pass " + std::to_string(pass),
+                        plan.size() * options_.shard_size);
   const uint64_t start_bytes = bytes_;
   for (const ShardRef& ref : plan) {
     if (stop->load()) return Status::OK();

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/fec_codec.h"
@@ -29,6 +30,7 @@ struct StreamOptions {
   size_t min_clients = 1;
   std::chrono::seconds max_wait{60};
   uint32_t shard_size = 1448;
+  std::string label;  // leads the progress line, e.g. "deployment 2 of 10, "
 };
 
 class StreamSender {

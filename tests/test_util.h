@@ -47,6 +47,8 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  /// The child's process id (-1 once Wait reaped it).
+  int pid() const { return pid_; }
   void Signal(int signal) const;
   /// Collects output until `text` appears in stdout or stderr, at most
   /// timeout_seconds; true if it appeared. Wait returns all output anyway.

@@ -23,6 +23,17 @@ sign::SecretKey KeyFromSeed(uint8_t first) {
   return sk;
 }
 
+// The file with its header re-encoded as `version` (header digest fixed), so
+// only the version is wrong.
+Bytes WithHeaderVersion(Bytes file, uint32_t version) {
+  FileHeader h = FileHeader::DecodeFrom(file).value();
+  h.version = version;
+  Bytes head;
+  h.EncodeTo(&head);
+  std::copy(head.begin(), head.end(), file.begin());
+  return file;
+}
+
 class SignedManifestTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -172,6 +183,18 @@ TEST_F(SignedManifestTest, Version1ManifestStillDecodes) {
   EXPECT_EQ(m->table.entries(), v1.table.entries());
   const std::vector<sign::PublicKey> trusted = {sign::PublicKeyOf(key_)};
   EXPECT_FALSE(CheckSigner(*m, trusted).ok());
+}
+
+TEST_F(SignedManifestTest, Version1HeaderWithVersion2FlagsIsRefused) {
+  ASSERT_TRUE(DecodeImage(file_).ok());
+  EXPECT_EQ(DecodeImage(WithHeaderVersion(file_, 1)).status().message(),
+            "manifest: flags 0x3 (chunk hashes, signature) need .fcimg version 2, but the header "
+            "says version 1; pack the image again");
+  const Bytes hashed = testing::BuildImage(raw_, kChunk, "lab-a", nullptr, {.version = 2});
+  ASSERT_TRUE(DecodeImage(hashed).ok());
+  EXPECT_EQ(DecodeImage(WithHeaderVersion(hashed, 1)).status().message(),
+            "manifest: flags 0x1 (chunk hashes, signature) need .fcimg version 2, but the header "
+            "says version 1; pack the image again");
 }
 
 TEST_F(SignedManifestTest, ChunkWithWrongStrongDigestIsRejected) {

@@ -13,17 +13,13 @@
 
 #include "platform/net.h"
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
 
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 180;
 constexpr uint16_t kControlPort = 7350;
 
 // An announce group:port of this test process: 239.77.0.254, port 17000..24999.
@@ -210,4 +206,4 @@ TEST_F(LanAnnounceTest, TwoReceiversFindTheServerWithDefaults) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

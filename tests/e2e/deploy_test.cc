@@ -2,50 +2,17 @@
 // over real multicast, on loopback and on a namespace LAN the test builds.
 // Every client's disk must end byte-identical to the source.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/inotify.h>
-#include <unistd.h>
 
 #include <memory>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
-
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 180;
-
-// Blocks until the file `name` in `folder` has been modified `times` times
-// (its creation's truncate counts as one), at most timeout_seconds (inotify).
-bool WaitForWrites(const std::string& folder, const std::string& name, int times,
-                   double timeout_seconds) {
-  const int fd = ::inotify_init1(IN_CLOEXEC);
-  ::inotify_add_watch(fd, folder.c_str(), IN_MODIFY);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  alignas(inotify_event) char buf[8192];
-  while (times > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p = {fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) break;
-    const ssize_t n = ::read(fd, buf, sizeof(buf));
-    for (ssize_t off = 0; off < n;) {
-      const auto* e = reinterpret_cast<const inotify_event*>(buf + off);
-      if (e->len > 0 && name == e->name) --times;
-      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
-    }
-  }
-  ::close(fd);
-  return times <= 0;
-}
 
 class DeployTest : public ::testing::Test {
  protected:
@@ -93,6 +60,75 @@ TEST_F(DeployTest, LoopbackNeedsNoRoot) {
   ExpectOk(s, "server");
   EXPECT_NE(s.out.find("node1                verified"), std::string::npos) << s.out;
   for (int i = 1; i <= 3; ++i) ExpectIdentical(i);
+}
+
+// The session id a serve logged for `label` ("deployment 1 of 2: serving ...,
+// session 1a2b3c4d, ..."), or "" if it did not.
+std::string SessionOf(const std::string& err, const std::string& label) {
+  const size_t line = err.find(label + ": serving");
+  const size_t at = line == std::string::npos ? line : err.find(", session ", line);
+  return at == std::string::npos ? "" : err.substr(at + 10, 8);
+}
+
+TEST_F(DeployTest, TwoDeploymentsInARowFromOneServe) {
+  std::vector<std::string> args = ServeArgs("lo", 2, "300m", 7541);
+  args.insert(args.end(), {"--deployments", "2", "--http", "127.0.0.1:0", "--no-announce"});
+  ChildProcess server(args);
+  for (int d = 1; d <= 2; ++d) {
+    ASSERT_TRUE(server.WaitForText("deployment " + std::to_string(d) + " of 2: serving", 30));
+    std::vector<std::unique_ptr<ChildProcess>> clients;
+    for (int i = 1; i <= 2; ++i) {
+      std::vector<std::string> argv = ReceiveArgs("127.0.0.1:7541", i);
+      argv[5] = dir_ / ("d" + std::to_string(d) + "-node" + std::to_string(i) + ".raw");
+      clients.push_back(std::make_unique<ChildProcess>(argv));
+    }
+    for (auto& c : clients) ExpectOk(c->Wait(kTimeout), "client");
+  }
+  ProgramResult s = server.Wait(kTimeout);
+  ExpectOk(s, "server");
+  for (int d = 1; d <= 2; ++d) {
+    EXPECT_NE(s.err.find("deployment " + std::to_string(d) + " of 2 finished: 2 nodes in "),
+              std::string::npos)
+        << s.err;
+    for (int i = 1; i <= 2; ++i) {
+      EXPECT_EQ(testing::ReadFileBytes(
+                    dir_ / ("d" + std::to_string(d) + "-node" + std::to_string(i) + ".raw")),
+                raw_)
+          << "deployment " << d << " node " << i << " differs";
+    }
+  }
+  EXPECT_NE(s.err.find("2 deployments done"), std::string::npos) << s.err;
+  const std::string first = SessionOf(s.err, "deployment 1 of 2");
+  EXPECT_EQ(first.size(), 8u) << s.err;
+  EXPECT_NE(first, SessionOf(s.err, "deployment 2 of 2")) << s.err;
+  // Each deployment prints its own summary.
+  EXPECT_NE(s.out.find("deployment 1 of 2: deployed "), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("deployment 2 of 2: deployed "), std::string::npos) << s.out;
+}
+
+TEST_F(DeployTest, InterruptBetweenCountedDeploymentsSaysHowFarItGot) {
+  std::vector<std::string> args = ServeArgs("lo", 1, "300m", 7542);
+  args.insert(args.end(), {"--deployments", "3", "--http", "127.0.0.1:0", "--no-announce"});
+  ChildProcess server(args);
+  ASSERT_TRUE(server.WaitForText("deployment 1 of 3: serving", 30));
+  ExpectOk(testing::RunProgram(ReceiveArgs("127.0.0.1:7542", 1), kTimeout), "client");
+  ASSERT_TRUE(server.WaitForText("deployment 2 of 3: serving", 30));
+  server.Signal(SIGTERM);
+  ProgramResult s = server.Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 1) << s.err;
+  EXPECT_NE(s.err.find("fleetcast-server: error: serve interrupted after 1 of 3 deployments\n"),
+            std::string::npos)
+      << s.err;
+  ExpectIdentical(1);
+}
+
+TEST_F(DeployTest, DeploymentsWithAnInventoryAreRefused) {
+  ProgramResult r = testing::RunProgram({FLEETCAST_SERVER_BIN, "serve", img_, "--interface", "lo",
+                                         "--nodes", dir_ / "nodes.toml", "--deployments", "3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "fleetcast-server: error: --deployments 3: not with --nodes (its state deploys each "
+            "node once); use --deployments 1, or leave out --nodes\n");
 }
 
 class LanDeployTest : public DeployTest {
@@ -190,4 +226,4 @@ TEST_F(LanDeployTest, KilledServerRestartsAndClientsComplete) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

@@ -8,16 +8,11 @@
 #include "core/image_format.h"
 #include "core/signing.h"
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
-
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 180;
 
 class SignedDeployTest : public ::testing::Test {
  protected:
@@ -169,4 +164,4 @@ TEST_F(SignedDeployTest, MissingTrustFileIsOneLine) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e
