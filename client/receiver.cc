@@ -77,7 +77,10 @@ class Receiver {
   }
 
  private:
-  Status Stopped() { return Status::Interrupted("receive interrupted"); }
+  Status Stopped() {
+    return Status::Interrupted(
+        "receive interrupted; run it again with the same --target to resume");
+  }
 
   // --- connection and session ---------------------------------------------
 
@@ -328,12 +331,18 @@ class Receiver {
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
       state_->MarkDone(chunk);
-    } else {
-      ++rejected_;
-      spdlog::warn("{}; asking for it again", s.message());
-      state_->MarkFailed(chunk);
-      if (s.code() == Status::Code::kIOError) write_error_ = s;
+      spdlog::debug("chunk {} written", chunk);
+      return;
     }
+    state_->MarkFailed(chunk);
+    // A disk that fails a write (full, broken) ends the receive: the control
+    // thread reports the first such error once.
+    if (s.code() == Status::Code::kIOError) {
+      if (write_error_.ok()) write_error_ = s;
+      return;
+    }
+    ++rejected_;
+    spdlog::warn("{}; asking for it again", s.message());
   }
 
   // --- control plane -------------------------------------------------------
@@ -342,9 +351,10 @@ class Receiver {
     ProgressLine progress("receive", manifest_.table.stored_raw_bytes());
     for (;;) {
       if (Interrupted()) return Stopped();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!write_error_.ok()) return write_error_;
+      if (Status s = WriteError(); !s.ok()) {
+        // The server marks this node failed with the same line.
+        (void)conn_.Send(control::Error{s.message()});
+        return s;
       }
       if (!done_sent_ && AllWritten()) {
         progress.Finish(Done());
@@ -382,6 +392,11 @@ class Receiver {
     Status s = conn_.Send(p);
     connection_lost_ = !s.ok();
     return s;
+  }
+
+  Status WriteError() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return write_error_;
   }
 
   uint64_t Done() {

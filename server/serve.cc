@@ -71,8 +71,11 @@ void PrintSummary(const Deployment& deployment, const ImageReader& image, double
   std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
               image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
   for (const Deployment::ClientView& c : deployment.Clients()) {
-    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
-                c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
+    const std::string state = c.done              ? "verified"
+                              : !c.failed.empty() ? "failed: " + c.failed
+                              : c.connected       ? "incomplete"
+                                                  : "gone";
+    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(), state.c_str(),
                 c.digest.empty() ? "-" : c.digest.c_str());
   }
 }
@@ -247,12 +250,7 @@ void FinishReleases(const ServeOptions& options, Deployment& deployment, Orchest
     while (!stop && !orchestrator->Settled()) ticker.Wait(std::chrono::milliseconds(250));
   }
   // Let the releases go out and the clients hang up, boundedly.
-  for (int i = 0; i < 20; ++i) {
-    bool any_connected = false;
-    for (const auto& c : deployment.Clients()) any_connected = any_connected || c.connected;
-    if (!any_connected) break;
-    deployment.WaitForChange(std::chrono::milliseconds(100));
-  }
+  deployment.WaitForHangUps(std::chrono::seconds(2));
 }
 
 struct HttpServers {
@@ -430,6 +428,12 @@ Status RunServe(const ServeOptions& options) {
     for (auto& h : http->servers) h->Notify();
   });
   Status s = sender.Run(&stop);
+  // The stream cannot go on (a chunk of the image is corrupt): every client
+  // hears why and stops, rather than waiting for chunks that never come.
+  if (!s.ok()) {
+    deployment.FailAll(s.message());
+    deployment.WaitForHangUps(std::chrono::seconds(5));
+  }
   // From the first datagram to the last node's verified digest.
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sender.started()).count();
@@ -449,10 +453,13 @@ Status RunServe(const ServeOptions& options) {
     if (Status r = WriteReport(options, *orchestrator); !r.ok()) return r;
   }
   if (!s.ok()) return s;
-  if (!finished) return Status::Interrupted("serve interrupted before every node was done");
+  if (!finished) {
+    return Status::Interrupted(
+        "serve interrupted before every node was done; run it again to resume");
+  }
   spdlog::info("sent {} datagrams, {} payload bytes", sender.datagrams_sent(), sender.bytes_sent());
   PrintSummary(deployment, *image, seconds);
-  return orchestrator == nullptr ? Status::OK() : orchestrator->Outcome();
+  return orchestrator == nullptr ? deployment.Failures() : orchestrator->Outcome();
 }
 
 }  // namespace fleetcast
