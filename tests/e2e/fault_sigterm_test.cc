@@ -26,7 +26,8 @@ constexpr double kTimeout = 120;
 std::string LastLine(const std::string& err) {
   const size_t end = err.size() - (err.ends_with('\n') ? 1 : 0);
   const size_t start = err.rfind('\n', end - 1);
-  return err.substr(start == std::string::npos ? 0 : start + 1);
+  const size_t from = start == std::string::npos ? 0 : start + 1;
+  return err.substr(from, end - from);
 }
 
 // "node n1: K of N chunks to receive": K, or -1 if the line is missing.
