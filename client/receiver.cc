@@ -203,9 +203,12 @@ class Receiver {
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
     if (target_->existed()) ScanTarget();
-    spdlog::info("node {}: {} of {} chunks to receive into {}", node_,
+    spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
                  manifest_.table.stored_count() - state_->done_count(),
-                 manifest_.table.stored_count(), options_.target);
+                 manifest_.table.stored_count(), options_.target,
+                 target_->existed()
+                     ? " (" + std::to_string(state_->done_count()) + " found already correct on it)"
+                     : "");
     return StartReceiving(session);
   }
 

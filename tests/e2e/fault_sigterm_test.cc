@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/linux_disk.h"
 #include "tests/test_util.h"
 
 namespace fleetcast {
@@ -80,9 +81,14 @@ TEST_F(SigtermTest, ClientStopsCleanlyAndItsRestartKeepsWhatItWrote) {
   auto again = Client("7525", target, "n1", false);
   const ProgramResult r = again->Wait(kTimeout);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The chunks written before SIGTERM are found correct and not received again.
   const int left = ChunksToReceive(r.err, "n1");
   EXPECT_GE(left, 0) << r.err;
-  EXPECT_LT(left, 16) << r.err;  // the chunks written before SIGTERM were found correct
+  EXPECT_LT(left, 16) << r.err;
+  EXPECT_NE(r.err.find("node n1: " + std::to_string(left) + " of 16 chunks to receive into " +
+                       target + " (" + std::to_string(16 - left) + " found already correct on it)"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(testing::ReadFileBytes(target), raw);
   EXPECT_EQ(server.Wait(kTimeout).exit_code, 0);
 }
@@ -91,26 +97,10 @@ TEST_F(SigtermTest, ClientStopsCleanlyAndItsRestartKeepsWhatItWrote) {
 // released at once, while s2 is still receiving when the server is stopped.
 class ServerSigtermTest : public SigtermTest {
  protected:
-  static constexpr uint64_t kFsEnd = 8 * kChunk;  // the ext4 partition ends here
-
   void SetUp() override {
-    // A Linux disk (MBR + ext4, where the identity lands), then data that
-    // makes the stream take seconds.
-    const std::string raw = dir_ / "disk.raw";
-    ASSERT_EQ(testing::RunProgram({"truncate", "-s", "8M", raw}).exit_code, 0);
-    ASSERT_EQ(testing::RunProgram({"sh", "-c",
-                                   "printf 'label: dos\\nstart=2048, type=83\\n' | "
-                                   "/usr/sbin/sfdisk -q " +
-                                       raw})
-                  .exit_code,
-              0);
-    ASSERT_EQ(testing::RunProgram(
-                  {"/usr/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-E", "offset=1048576", raw, "7M"})
-                  .exit_code,
-              0);
-    Bytes disk = testing::ReadFileBytes(raw);
     tail_ = testing::SampleDisk(16 * kChunk, kChunk, 0);
-    disk.insert(disk.end(), tail_.begin(), tail_.end());
+    const Bytes disk = testing::LinuxDisk(dir_ / "linux.raw", tail_);
+    ASSERT_FALSE(disk.empty());
     Pack(disk);
     testing::WriteFileBytes(dir_ / "s1.raw", disk);
     std::ofstream(dir_ / "nodes.toml")
@@ -136,8 +126,8 @@ class ServerSigtermTest : public SigtermTest {
   // The part of s2's disk no identity touches: the image's bytes there.
   Bytes Tail(const std::string& target) {
     const Bytes disk = testing::ReadFileBytes(target);
-    if (disk.size() < kFsEnd) return {};
-    return Bytes(disk.begin() + kFsEnd, disk.end());
+    if (disk.size() < testing::kLinuxDiskDataOffset) return {};
+    return Bytes(disk.begin() + testing::kLinuxDiskDataOffset, disk.end());
   }
 
   Bytes tail_;
@@ -162,6 +152,9 @@ TEST_F(ServerSigtermTest, StopsCleanlyAndARestartResumesWithoutRedoingDoneNodes)
   ASSERT_TRUE(report.is_object()) << first.out;
   EXPECT_EQ(State(report, "s1"), "released");
   EXPECT_EQ(State(report, "s2"), "receiving");
+  const ProgramResult check =
+      testing::RunProgram({"sqlite3", dir_ / "nodes.state", "PRAGMA integrity_check"}, 30);
+  EXPECT_EQ(check.out, "ok\n") << check.err;
 
   auto again = Server();
   const ProgramResult r2 = s2->Wait(kTimeout);
