@@ -68,9 +68,15 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
 
 void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds) {
   const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
-  std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
-              image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
-  for (const Deployment::ClientView& c : deployment.Clients()) {
+  const std::vector<Deployment::ClientView> clients = deployment.Clients();
+  const auto verified = static_cast<size_t>(std::count_if(
+      clients.begin(), clients.end(), [](const Deployment::ClientView& c) { return c.done; }));
+  // "3 nodes", or "2 of 3 nodes" when one failed or left.
+  std::string count = std::to_string(verified);
+  if (verified != clients.size()) count += " of " + std::to_string(clients.size());
+  std::printf("deployed %s to %s nodes in %.2f s (%.1f MB/s of raw image per node)\n",
+              image.path().c_str(), count.c_str(), seconds, mb / seconds);
+  for (const Deployment::ClientView& c : clients) {
     const std::string state = c.done              ? "verified"
                               : !c.failed.empty() ? "failed: " + c.failed
                               : c.connected       ? "incomplete"

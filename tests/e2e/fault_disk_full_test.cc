@@ -100,6 +100,7 @@ TEST_F(DiskFullTest, FullTargetFailsItsNodeAndTheOthersFinish) {
   const ProgramResult s = server.Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 1) << s.err;
   EXPECT_NE(s.err.find("n3: " + reason), std::string::npos) << s.err;
+  EXPECT_NE(s.out.find("deployed " + img_ + " to 2 of 3 nodes in "), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("n3                   failed: " + reason), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("n1                   verified"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("n2                   verified"), std::string::npos) << s.out;
