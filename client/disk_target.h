@@ -29,7 +29,11 @@ class DiskTarget {
   /// True if the target was there before (and may hold chunks already).
   bool existed() const { return existed_; }
 
-  Status Write(uint64_t offset, ByteView bytes) const { return file_.WriteAt(offset, bytes); }
+  /// Writes bytes at offset; a failure names the --target ("--target t.raw:
+  /// No space left on device; ...").
+  Status Write(uint64_t offset, ByteView bytes) const {
+    return file_.WriteAt(offset, bytes).Prefixed("--target", " ");
+  }
   /// Applies the zero policy to every zero chunk of the table.
   Status HandleZeroChunks(const ChunkTable& table, ZeroPolicy policy) const;
   /// Flushes to the disk and drops the cached pages, so reads hit the disk.

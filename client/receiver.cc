@@ -78,7 +78,10 @@ class Receiver {
   }
 
  private:
-  Status Stopped() { return Status::Interrupted("receive interrupted"); }
+  Status Stopped() {
+    return Status::Interrupted(
+        "receive interrupted; run it again with the same --target to resume");
+  }
 
   // --- connection and session ---------------------------------------------
 
@@ -214,9 +217,12 @@ class Receiver {
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
     if (target_->existed()) ScanTarget();
-    spdlog::info("node {}: {} of {} chunks to receive into {}", node_,
+    spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
                  manifest_.table.stored_count() - state_->done_count(),
-                 manifest_.table.stored_count(), options_.target);
+                 manifest_.table.stored_count(), options_.target,
+                 target_->existed()
+                     ? " (" + std::to_string(state_->done_count()) + " found already correct on it)"
+                     : "");
     return StartReceiving(session);
   }
 
@@ -342,12 +348,18 @@ class Receiver {
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
       state_->MarkDone(chunk);
-    } else {
-      ++rejected_;
-      spdlog::warn("{}; asking for it again", s.message());
-      state_->MarkFailed(chunk);
-      if (s.code() == Status::Code::kIOError) write_error_ = s;
+      spdlog::debug("chunk {} written", chunk);
+      return;
     }
+    state_->MarkFailed(chunk);
+    // A disk that fails a write (full, broken) ends the receive: the control
+    // thread reports the first such error once.
+    if (s.code() == Status::Code::kIOError) {
+      if (write_error_.ok()) write_error_ = s;
+      return;
+    }
+    ++rejected_;
+    spdlog::warn("{}; asking for it again", s.message());
   }
 
   // --- control plane -------------------------------------------------------
@@ -356,9 +368,10 @@ class Receiver {
     ProgressLine progress("receive", manifest_.table.stored_raw_bytes());
     for (;;) {
       if (Interrupted()) return Stopped();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!write_error_.ok()) return write_error_;
+      if (Status s = WriteError(); !s.ok()) {
+        // The server marks this node failed with the same line.
+        (void)conn_.Send(control::Error{s.message()});
+        return s;
       }
       if (!done_sent_ && AllWritten()) {
         progress.Finish(Done());
@@ -396,6 +409,11 @@ class Receiver {
     Status s = conn_.Send(p);
     connection_lost_ = !s.ok();
     return s;
+  }
+
+  Status WriteError() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return write_error_;
   }
 
   uint64_t Done() {

@@ -25,6 +25,9 @@ std::string Status::ToString() const {
     case Code::kInterrupted:
       name = "Interrupted";
       break;
+    case Code::kIncomplete:
+      name = "Incomplete";
+      break;
   }
   return std::string(name) + ": " + message_;
 }

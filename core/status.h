@@ -22,7 +22,8 @@ class Status {
     kInvalidArgument = 3,
     kIOError = 4,
     kNotSupported = 5,
-    kInterrupted = 6,
+    kInterrupted = 6,  // stopped by a signal (SIGINT, SIGTERM)
+    kIncomplete = 7,   // the job ran to its end, but not every part of it succeeded
   };
 
   Status() = default;
@@ -36,6 +37,7 @@ class Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status NotSupported(std::string msg) { return {Code::kNotSupported, std::move(msg)}; }
   static Status Interrupted(std::string msg) { return {Code::kInterrupted, std::move(msg)}; }
+  static Status Incomplete(std::string msg) { return {Code::kIncomplete, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -11,7 +11,7 @@ namespace fleetcast {
 
 int ReportError(const std::string& program, const Status& status) {
   std::fprintf(stderr, "%s: error: %s\n", program.c_str(), status.message().c_str());
-  return kExitFailure;
+  return status.code() == Status::Code::kInterrupted ? kExitInterrupted : kExitFailure;
 }
 
 std::optional<int> ParseCommandLine(const std::string& program, CLI::App& app, int argc,

@@ -17,8 +17,12 @@ namespace fleetcast {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;  // the job failed: bad input, I/O error, corrupt image
 constexpr int kExitUsage = 2;    // the command line is wrong
+// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report Ctrl-C): the
+// work is not done, and running the same command again resumes it.
+constexpr int kExitInterrupted = 130;
 
-/// Prints "<program>: error: <message>" on stderr; returns kExitFailure.
+/// Prints "<program>: error: <message>" on stderr; returns kExitInterrupted
+/// for an Interrupted status, else kExitFailure.
 int ReportError(const std::string& program, const Status& status);
 
 /// Parses argv into app. Returns an exit code when the program should stop

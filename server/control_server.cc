@@ -153,7 +153,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     }
   }
   void Handle(const control::Error& error) {
-    spdlog::error("{}: {}", node_.empty() ? peer_ : node_, error.message);
+    if (node_.empty()) return spdlog::error("{}: {}", peer_, error.message);
+    deployment_->OnFailed(node_, error.message);
   }
   template <typename T>
   void Handle(const T&) {

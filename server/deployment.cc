@@ -17,6 +17,7 @@ void Deployment::Join(const std::string& node, Sender sender) {
   c.view.node = node;
   c.view.connected = true;
   c.view.done = false;
+  c.view.failed.clear();
   c.sender = std::move(sender);
   c.reported = true;
   planner_.AddClient(node);
@@ -102,6 +103,15 @@ bool Deployment::OnDone(const std::string& node, const std::string& digest) {
   return match;
 }
 
+void Deployment::OnFailed(const std::string& node, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end()) return;
+  it->second.view.failed = reason;
+  spdlog::error("{}: {}", node, reason);
+  cv_.notify_all();
+}
+
 bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
                               const std::atomic<bool>* stop) {
   std::unique_lock<std::mutex> lock(mu_);
@@ -185,6 +195,31 @@ void Deployment::ReleaseAll(const std::string& action) {
   for (auto& [node, c] : clients_) {
     if (c.sender) c.sender(control::Release{action});
   }
+}
+
+void Deployment::FailAll(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [node, c] : clients_) {
+    if (c.sender) c.sender(control::Error{"deployment stopped: " + why});
+  }
+}
+
+void Deployment::WaitForHangUps(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] {
+    return std::none_of(clients_.begin(), clients_.end(),
+                        [](const auto& entry) { return entry.second.view.connected; });
+  });
+}
+
+Status Deployment::Failures() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [node, c] : clients_) {
+    if (!c.view.failed.empty() && !c.view.done) {
+      return Status::Incomplete("deployment incomplete: " + node + " failed: " + c.view.failed);
+    }
+  }
+  return Status::OK();
 }
 
 Status Deployment::StartNow() {

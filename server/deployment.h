@@ -36,6 +36,7 @@ class Deployment {
     uint64_t last_datagrams = 0;  // shards it took in the last pass
     double loss = 0;              // its loss in the latest pass it reported on
     std::string digest;
+    std::string failed;  // why its client gave up (its error message); empty if it did not
   };
 
   Deployment(const image::Manifest& manifest, uint32_t shard_size, uint32_t max_data_shards);
@@ -48,6 +49,9 @@ class Deployment {
   void OnProgress(const std::string& node, const control::Progress& progress);
   /// Records a client's verified digest; false if it differs from the image.
   bool OnDone(const std::string& node, const std::string& digest);
+  /// A client that gives up says why (a full disk, an untrusted image): the
+  /// node has failed with that reason until it joins again.
+  void OnFailed(const std::string& node, const std::string& reason);
 
   // Sender side.
   /// Waits until min_clients have joined, or max_wait passed with at least
@@ -74,6 +78,13 @@ class Deployment {
   std::string PassSummary(uint32_t pass, uint64_t pass_datagrams) const;
   /// Sends a release to every connected client.
   void ReleaseAll(const std::string& action);
+  /// Ends the deployment for every connected client: each gets an error
+  /// message saying why, so it stops instead of waiting for more.
+  void FailAll(const std::string& why);
+  /// Waits until every client has hung up, at most `timeout`.
+  void WaitForHangUps(std::chrono::milliseconds timeout);
+  /// "n2 failed: <reason>" for the first node whose client gave up; OK if none did.
+  Status Failures() const;
   /// The operator's "start now": the session starts with whoever has joined.
   Status StartNow();
   /// Sends m to one client; false if it is not connected.

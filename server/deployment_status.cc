@@ -26,9 +26,11 @@ nlohmann::json DeploymentStatus::Snapshot() {
                                                         static_cast<double>(stored_chunks_);
       nodes.push_back({{"node", c.node},
                        {"hostname", c.node},
-                       {"state", c.done        ? "verified"
-                                 : c.connected ? "receiving"
-                                               : "waiting"},
+                       {"state", c.done              ? "verified"
+                                 : !c.failed.empty() ? "failed"
+                                 : c.connected       ? "receiving"
+                                                     : "waiting"},
+                       {"reason", c.failed},
                        {"progress", progress},
                        {"loss", c.loss},
                        {"group", ""},

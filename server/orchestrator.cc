@@ -291,6 +291,10 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
     node->started_at = now;
     Advance(*node, NodeState::kReceiving);
   }
+  // Its client gave up and said why (a full disk): nothing more will come.
+  if (!client.failed.empty() && !IsTerminal(node->machine.state()) && !client.done) {
+    Advance(*node, NodeState::kFailed, client.failed);
+  }
   const NodeState state = node->machine.state();
   if (state == NodeState::kReceiving && client.done) {
     node->digest = client.digest;
@@ -402,20 +406,20 @@ bool Orchestrator::Settled() const {
 Status Orchestrator::Outcome() const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const GroupStatus& g : Plan().groups) {
-    if (g.held || g.timed_out) return Status::Interrupted("deployment incomplete: " + g.ToString());
+    if (g.held || g.timed_out) return Status::Incomplete("deployment incomplete: " + g.ToString());
   }
   std::string missing;
   for (const auto& [hostname, node] : nodes_) {
     const NodeState state = node.machine.state();
     if (state == NodeState::kFailed) {
-      return Status::Interrupted("deployment incomplete: " + hostname +
-                                 " failed: " + node.machine.reason());
+      return Status::Incomplete("deployment incomplete: " + hostname +
+                                " failed: " + node.machine.reason());
     }
     if (state == NodeState::kWaiting) missing += (missing.empty() ? "" : ", ") + hostname;
   }
   if (!missing.empty()) {
-    return Status::Interrupted("deployment incomplete: never joined: " + missing +
-                               "; check those machines booted the imaging media");
+    return Status::Incomplete("deployment incomplete: never joined: " + missing +
+                              "; check those machines booted the imaging media");
   }
   return Status::OK();
 }

@@ -83,12 +83,21 @@ Status CheckOptions(const ServeOptions& o, in_addr* group) {
 void PrintSummary(const Deployment& deployment, const ImageReader& image, double seconds,
                   const std::string& label) {
   const double mb = static_cast<double>(image.table().raw_size()) / 1e6;
-  std::printf("%sdeployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
-              label.empty() ? "" : (label + ": ").c_str(), image.path().c_str(),
-              deployment.Clients().size(), seconds, mb / seconds);
-  for (const Deployment::ClientView& c : deployment.Clients()) {
-    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
-                c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
+  const std::vector<Deployment::ClientView> clients = deployment.Clients();
+  const auto verified = static_cast<size_t>(std::count_if(
+      clients.begin(), clients.end(), [](const Deployment::ClientView& c) { return c.done; }));
+  // "3 nodes", or "2 of 3 nodes" when one failed or left.
+  std::string count = std::to_string(verified);
+  if (verified != clients.size()) count += " of " + std::to_string(clients.size());
+  std::printf("%sdeployed %s to %s nodes in %.2f s (%.1f MB/s of raw image per node)\n",
+              label.empty() ? "" : (label + ": ").c_str(), image.path().c_str(), count.c_str(),
+              seconds, mb / seconds);
+  for (const Deployment::ClientView& c : clients) {
+    const std::string state = c.done              ? "verified"
+                              : !c.failed.empty() ? "failed: " + c.failed
+                              : c.connected       ? "incomplete"
+                                                  : "gone";
+    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(), state.c_str(),
                 c.digest.empty() ? "-" : c.digest.c_str());
   }
 }
@@ -283,12 +292,7 @@ void FinishReleases(const ServeOptions& options, Deployment& deployment, Orchest
     while (!stop && !orchestrator->Settled()) ticker.Wait(std::chrono::milliseconds(250));
   }
   // Let the releases go out and the clients hang up, boundedly.
-  for (int i = 0; i < 20; ++i) {
-    bool any_connected = false;
-    for (const auto& c : deployment.Clients()) any_connected = any_connected || c.connected;
-    if (!any_connected) break;
-    deployment.WaitForChange(std::chrono::milliseconds(100));
-  }
+  deployment.WaitForHangUps(std::chrono::seconds(2));
 }
 
 struct HttpServers {
@@ -434,7 +438,8 @@ Status EndStatus(const ServeOptions& options, const DeploymentRun& run, bool fin
                  Orchestrator* orchestrator) {
   const bool begun = finished || !run.deployment->Clients().empty();
   if (!finished && (begun || run.number == 1)) {
-    return Status::Interrupted("serve interrupted before every node was done");
+    return Status::Interrupted(
+        "serve interrupted before every node was done; run it again to resume");
   }
   const uint32_t done = finished ? run.number : run.number - 1;
   if (options.deployments != 0 && done < options.deployments) {
@@ -442,7 +447,7 @@ Status EndStatus(const ServeOptions& options, const DeploymentRun& run, bool fin
                                std::to_string(options.deployments) + " deployments");
   }
   if (options.deployments != 1) spdlog::info("{} deployments done", done);
-  return orchestrator == nullptr ? Status::OK() : orchestrator->Outcome();
+  return orchestrator == nullptr ? run.deployment->Failures() : orchestrator->Outcome();
 }
 
 // Runs `f` on the io_context's thread and waits for it.
@@ -564,6 +569,12 @@ Status RunServe(const ServeOptions& options) {
                  AddressText(*address), options.group, options.port, run->session.session,
                  min_clients);
     s = run->sender->Run(&stop);
+    // The stream cannot go on (a chunk of the image is corrupt): every client
+    // hears why and stops, rather than waiting for chunks that never come.
+    if (!s.ok()) {
+      run->deployment->FailAll(s.message());
+      run->deployment->WaitForHangUps(std::chrono::seconds(5));
+    }
     // From the first datagram to the last node's verified digest.
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - run->sender->started())

@@ -117,11 +117,19 @@ Status StreamSender::LoadChunk(uint32_t chunk) {
   const ChunkEntry* entry = table.Find(chunk);
   if (entry == nullptr)
     return Status::Corruption("planned chunk " + std::to_string(chunk) + " is not stored");
+  // The image may change under a running serve (a disk error, a copy over
+  // it): no shard leaves that the manifest does not vouch for.
+  const std::string where = image_.path() + ": chunk " + std::to_string(chunk);
+  const std::string fix = "; not sent: restore the image file or pack it again";
   Bytes stored;
-  if (Status s = image_.ReadStored(*entry, &stored); !s.ok()) return s;
+  if (Status s = image_.ReadStored(*entry, &stored); !s.ok()) {
+    if (s.code() == Status::Code::kCorruption) {
+      return Status::Corruption(where + ": the file ends before the chunk does (truncated)" + fix);
+    }
+    return s.Prefixed("chunk " + std::to_string(chunk));
+  }
   if (Xxh3_64(stored) != entry->stored_digest) {
-    return Status::Corruption(image_.path() + ": chunk " + std::to_string(chunk) +
-                              ": stored digest mismatch; run fleetcast-server verify");
+    return Status::Corruption(where + ": stored bytes do not match the manifest's XXH3" + fix);
   }
   loaded_entry_ = static_cast<size_t>(entry - table.entries().data());
   const fec::ChunkLayout& layout = deployment_->layout(loaded_entry_);

@@ -16,6 +16,7 @@ TEST(Status, OkAndErrors) {
   EXPECT_TRUE(Status::OK().Prefixed("x").ok());
   EXPECT_EQ(Status::NotSupported("v").ToString(), "NotSupported: v");
   EXPECT_EQ(Status::Interrupted("i").ToString(), "Interrupted: i");
+  EXPECT_EQ(Status::Incomplete("n").ToString(), "Incomplete: n");
 }
 
 TEST(Status, ResultHoldsValueOrStatus) {

@@ -115,7 +115,7 @@ TEST_F(DeployTest, InterruptBetweenCountedDeploymentsSaysHowFarItGot) {
   ASSERT_TRUE(server.WaitForText("deployment 2 of 3: serving", 30));
   server.Signal(SIGTERM);
   ProgramResult s = server.Wait(kTimeout);
-  EXPECT_EQ(s.exit_code, 1) << s.err;
+  EXPECT_EQ(s.exit_code, 130) << s.err;  // interrupted by a signal
   EXPECT_NE(s.err.find("fleetcast-server: error: serve interrupted after 1 of 3 deployments\n"),
             std::string::npos)
       << s.err;

@@ -264,7 +264,7 @@ TEST_F(InterruptedPackTest, CtrlCLeavesNoFile) {
   ASSERT_NE(testing::WaitForFile(dir_.path(), "disk.fcimg.partial-", 60), "");
   pack.Signal(SIGINT);
   ProgramResult r = pack.Wait(120);
-  ExpectError(r, img_ + ": pack interrupted");
+  ExpectError(r, img_ + ": pack interrupted", 130);
   EXPECT_EQ(testing::ListDir(dir_.path()), std::vector<std::string>{"disk.raw"});
 }
 

@@ -88,6 +88,19 @@ std::vector<std::string> NamespaceLan::InReceiver(int i, std::vector<std::string
   return argv;
 }
 
+bool NamespaceLan::Nft(const std::vector<std::string>& argv_prefix, const std::string& rules) {
+  const std::string file = "/tmp/" + prefix_ + "rules.nft";
+  FILE* f = std::fopen(file.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fputs(rules.c_str(), f);
+  std::fclose(f);
+  std::vector<std::string> argv = argv_prefix;
+  argv.insert(argv.end(), {"nft", "-f", file});
+  const bool ok = Run(argv);
+  ::unlink(file.c_str());
+  return ok;
+}
+
 bool NamespaceLan::SetLoss(int i, double fraction) {
   char rule[512];
   std::snprintf(rule, sizeof(rule),
@@ -95,14 +108,29 @@ bool NamespaceLan::SetLoss(int i, double fraction) {
                 "add chain inet fcloss in { type filter hook input priority 0; policy accept; }\n"
                 "add rule inet fcloss in meta l4proto udp numgen random mod 1000000 < %d drop\n",
                 static_cast<int>(fraction * 1000000 + 0.5));
-  const std::string file = "/tmp/" + prefix_ + "loss" + std::to_string(i) + ".nft";
-  FILE* f = std::fopen(file.c_str(), "w");
-  if (f == nullptr) return false;
-  std::fputs(rule, f);
-  std::fclose(f);
-  const bool ok = Run(InReceiver(i, {"nft", "-f", file}));
-  ::unlink(file.c_str());
-  return ok;
+  return Nft(InReceiver(i, {}), rule);
+}
+
+bool NamespaceLan::Partition() {
+  // Receivers' ports on the bridge are r1..rN: forwarded frames to and from
+  // them, and the bridge's own (its IGMP querier) both ways.
+  return Nft({"ip", "netns", "exec", prefix_ + "br"},
+             "add table bridge fcpartition\n"
+             "add chain bridge fcpartition cut_fwd { type filter hook forward priority 0; "
+             "policy accept; }\n"
+             "add chain bridge fcpartition cut_in { type filter hook input priority 0; "
+             "policy accept; }\n"
+             "add chain bridge fcpartition cut_out { type filter hook output priority 0; "
+             "policy accept; }\n"
+             "add rule bridge fcpartition cut_fwd iifname \"r*\" drop\n"
+             "add rule bridge fcpartition cut_fwd oifname \"r*\" drop\n"
+             "add rule bridge fcpartition cut_in iifname \"r*\" drop\n"
+             "add rule bridge fcpartition cut_out oifname \"r*\" drop\n");
+}
+
+bool NamespaceLan::Heal() {
+  return Run(
+      {"ip", "netns", "exec", prefix_ + "br", "nft", "delete", "table", "bridge", "fcpartition"});
 }
 
 bool NamespaceLan::LimitReceiver(int i, const std::string& rate) {

@@ -38,9 +38,16 @@ class NamespaceLan {
   bool SetLoss(int i, double fraction);
   /// Limits what the switch sends to receiver i (e.g. "20mbit").
   bool LimitReceiver(int i, const std::string& rate);
+  /// Cuts every receiver off: the switch drops all their traffic, both ways
+  /// (UDP, TCP, IGMP), as a pulled uplink would; the server's link stays up.
+  bool Partition();
+  /// Undoes Partition.
+  bool Heal();
 
  private:
   bool Run(const std::vector<std::string>& argv);
+  /// Loads nftables `rules` with argv_prefix + {"nft", "-f", FILE}.
+  bool Nft(const std::vector<std::string>& argv_prefix, const std::string& rules);
   bool AddHost(const std::string& ns, const std::string& address, const std::string& port);
 
   std::string prefix_;
