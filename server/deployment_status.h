@@ -40,6 +40,8 @@ class DeploymentStatus : public StatusSource {
   void set_boot_media(const BootMedia* media) { boot_media_ = media; }
 
  private:
+  void AddForged(nlohmann::json* nodes) const;
+
   Deployment* deployment_;
   Orchestrator* orchestrator_;
   const StreamSender* sender_;

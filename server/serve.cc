@@ -71,9 +71,10 @@ void PrintSummary(const Deployment& deployment, const ImageReader& image, double
   std::printf("deployed %s to %zu nodes in %.2f s (%.1f MB/s of raw image per node)\n",
               image.path().c_str(), deployment.Clients().size(), seconds, mb / seconds);
   for (const Deployment::ClientView& c : deployment.Clients()) {
-    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(),
+    std::printf("  %-20s %s  xxh3-128:%s  forged %llu\n", c.node.c_str(),
                 c.done ? "verified" : (c.connected ? "incomplete" : "gone"),
-                c.digest.empty() ? "-" : c.digest.c_str());
+                c.digest.empty() ? "-" : c.digest.c_str(),
+                static_cast<unsigned long long>(c.forged));
   }
 }
 
@@ -369,6 +370,8 @@ Status RunServe(const ServeOptions& options) {
   Bytes manifest;
   image->manifest().EncodeTo(&manifest);
   session.manifest = std::move(manifest);
+  session.data_key = wire::DatagramSeal::NewKey();
+  session.encrypt = options.encrypt;
 
   Deployment deployment(image->manifest(), session.shard_size, session.max_data_shards);
   Result<InventoryRun> inventory =
@@ -392,7 +395,14 @@ Status RunServe(const ServeOptions& options) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
-  StreamOptions stream{session.session, options.rate_bits, min_clients, options.max_wait};
+  StreamOptions stream{
+      .session = session.session,
+      .rate_bits = options.rate_bits,
+      .min_clients = min_clients,
+      .max_wait = options.max_wait,
+      .shard_size = session.shard_size,
+      .data_key = session.data_key,
+      .seal_mode = options.encrypt ? wire::SealMode::kEncrypted : wire::SealMode::kAuthenticated};
   StreamSender sender(*image, &deployment, &*socket, stream);
   DeploymentStatus status(&deployment, orchestrator, &sender, image->table().raw_size(),
                           image->table().stored_count(), image->table().stored_bytes());
@@ -421,9 +431,10 @@ Status RunServe(const ServeOptions& options) {
     deployment.Wake();
   });
   std::thread io_thread([&io] { io.run(); });
-  spdlog::info("serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
-               options.image, options.interface, AddressText(*address), options.group, options.port,
-               session.session, min_clients);
+  spdlog::info(
+      "serving {} on {} ({}), group {}:{}, session {:08x}, datagrams {}, waiting for {} clients",
+      options.image, options.interface, AddressText(*address), options.group, options.port,
+      session.session, options.encrypt ? "encrypted" : "authenticated", min_clients);
 
   Ticker ticker([&] {
     if (orchestrator != nullptr) orchestrator->Tick();
