@@ -319,7 +319,7 @@ void BM_ReceiverPerDatagram(benchmark::State& state) {
     ReceiveState rx(table, kShard, 184, 4);
     for (const Bytes& d : datagrams) {
       const wire::DatagramHeader h = wire::DatagramHeader::DecodeFrom(d).value();
-      if (rx.Add(h, ByteView(d).subspan(wire::DatagramHeader::kEncodedLength)) ==
+      if (rx.Add(h, ByteView(d).subspan(wire::DatagramHeader::kEncodedLength, h.length)) ==
           ReceiveState::Outcome::kChunkReady) {
         if (!rx.Take(0).Decode(&generators, &out).ok()) state.SkipWithError("decode failed");
       }
