@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <random>
 #include <string>
 #include <thread>
@@ -48,7 +49,7 @@ struct Options {
   long seconds = 300;
 };
 
-bool Parse(int argc, char** argv, Options* o) {
+bool ParseFlags(int argc, char** argv, Options* o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -67,6 +68,15 @@ bool Parse(int argc, char** argv, Options* o) {
     }
   }
   return argc % 2 == 1 && !o->address.empty() && o->rate > 0;
+}
+
+// False on an unknown flag or a number that does not parse.
+bool Parse(int argc, char** argv, Options* o) {
+  try {
+    return ParseFlags(argc, argv, o);
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 // A socket that receives the group on `address` and sends to it from there.
