@@ -280,9 +280,9 @@ better_peer() { # cell -> wall of the faster peer, or empty
   u=$(field "$1" udpcast 1) w=$(field "$1" uftp 1)
   if [[ -n $u && -n $w ]]; then calc "if ($u < $w) $u else $w"; else echo "$u$w"; fi
 }
-limit_mbs() { # goodput limit in MB/s for rate $1 (empty if unlimited): R * 1448/1538
+limit_mbs() { # goodput limit in MB/s for rate $1 (empty if unlimited): R * 1432/1538
   set_rate "$1"
-  if [[ -n $rate_bps ]]; then calc "$rate_bps / 8 * 1448 / 1538 / 1000000"; fi
+  if [[ -n $rate_bps ]]; then calc "$rate_bps / 8 * 1432 / 1538 / 1000000"; fi
 }
 per_tool() { # cell expr-kind -> "fc / udp / uftp"
   local cell=$1 kind=$2 out="" tool v im
@@ -392,8 +392,8 @@ fi
 img_line=""
 for m in $images; do img_line+=" $m ${raw[$m]} bytes raw, ${stored[$m]} stored in .fcimg chunks;"; done
 git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
-lim1=$(calc "1000000000 / 8 * 1448 / 1538 / 1000000")
-limtbf=$(calc "1000000000 / 8 * 1448 / 1514 / 1000000")
+lim1=$(calc "1000000000 / 8 * 1432 / 1538 / 1000000")
+limtbf=$(calc "1000000000 / 8 * 1432 / 1514 / 1000000")
 section="## Deployment: fleetcast vs udpcast vs uftp (\`bench/deploy_bench.sh\`)
 
 Written by \`bench/deploy_bench.sh\`; what each column means: [README.md](README.md).
@@ -417,12 +417,12 @@ uftpd -d -q -I fcnet0 -M 239.79.0.11 -U 0x0000000I -B 4194304 -D $rx/rcvI -F STA
 uftp -I fcnet0 -M 239.79.0.11 -P 239.79.0.12 -R 1000000|-1 -B 4194304 -b $uftp_block -H 0x00000001,...,0x0000000N -D image.raw -S STATUS IMG.raw
 \`\`\`
 
-Goodput limit at rate R, MTU 1500: a fleetcast datagram is 24 header + 1448
-payload + 8 UDP + 20 IPv4 = 1500 bytes IP; a real Ethernet frame costs 1500 +
+Goodput limit at rate R, MTU 1500: a fleetcast datagram is 24 header + 1432
+payload + 16 tag + 8 UDP + 20 IPv4 = 1500 bytes IP; a real Ethernet frame costs 1500 +
 14 header + 4 FCS + 8 preamble + 12 gap = 1538 bytes, so the limit is
-R x 1448/1538 = $(fmt 1 "$lim1") MB/s at 1 Gbit/s. tc tbf on a veth counts 1514
-bytes per frame, so the shaped link allows R x 1448/1514 = $(fmt 1 "$limtbf") MB/s.
-\"of limit\" below is fleetcast's stored bytes per second over R x 1448/1538.
+R x 1432/1538 = $(fmt 1 "$lim1") MB/s at 1 Gbit/s. tc tbf on a veth counts 1514
+bytes per frame, so the shaped link allows R x 1432/1514 = $(fmt 1 "$limtbf") MB/s.
+\"of limit\" below is fleetcast's stored bytes per second over R x 1432/1538.
 
 $table
 

@@ -15,6 +15,7 @@
 #include "core/chunk_codec.h"
 #include "core/chunk_table.h"
 #include "core/coding.h"
+#include "core/datagram_seal.h"
 #include "core/digest.h"
 #include "core/fec_codec.h"
 #include "core/fec_layout.h"
@@ -152,7 +153,7 @@ void BM_Unpack(benchmark::State& state) {
 }
 BENCHMARK(BM_Unpack)->ArgName("data")->Arg(kRandom)->Arg(kText);
 
-constexpr uint32_t kShard = 1448;  // wire::ShardSizeForMtu(1500)
+constexpr uint32_t kShard = wire::ShardSizeForMtu(1500);  // 1432
 
 std::vector<const uint8_t*> Shards(const Bytes& block, uint32_t k) {
   std::vector<const uint8_t*> out;
@@ -216,7 +217,7 @@ void BM_HeaderEncode(benchmark::State& state) {
 BENCHMARK(BM_HeaderEncode);
 
 void BM_HeaderParse(benchmark::State& state) {
-  Bytes d(wire::DatagramHeader::kEncodedLength + kShard);
+  Bytes d(wire::DatagramHeader::kEncodedLength + kShard + wire::kTagLength);
   wire::DatagramHeader h;
   h.length = kShard;
   h.EncodeTo(d.data());
@@ -225,9 +226,60 @@ void BM_HeaderParse(benchmark::State& state) {
 }
 BENCHMARK(BM_HeaderParse);
 
-// A client's path for one stored 1 MiB chunk at MTU 1500 and 182-shard
-// blocks: parse every datagram, ReceiveState::Add, then Take and Decode,
-// with `lost` data shards per block replaced by parity. Items are datagrams.
+// One full datagram at MTU 1500 (24 header + 1432 payload + 16 tag), sealed
+// as the server does per datagram: mode 1 authenticated, 2 encrypted. Bytes
+// are the payload's.
+Bytes ShardDatagram() {
+  Bytes d(wire::DatagramHeader::kEncodedLength + kShard + wire::kTagLength);
+  wire::DatagramHeader h;
+  h.session = 0x11223344;
+  h.chunk = 77;
+  h.length = kShard;
+  h.EncodeTo(d.data());
+  const Bytes payload = RandomChunk(6);
+  std::copy_n(payload.begin(), kShard, d.begin() + wire::DatagramHeader::kEncodedLength);
+  return d;
+}
+
+const char* ModeName(int64_t mode) { return mode == 1 ? "authenticated" : "encrypted"; }
+
+void BM_SealDatagram(benchmark::State& state) {
+  const auto mode = static_cast<wire::SealMode>(state.range(0));
+  const wire::DatagramSeal seal(wire::DatagramSeal::NewKey(), mode);
+  Bytes d = ShardDatagram();
+  uint16_t seq = 0;
+  for (auto _ : state) {
+    EncodeFixed16(d.data() + 22, ++seq);  // a fresh nonce, as each datagram has
+    seal.Seal(d);
+    benchmark::DoNotOptimize(d.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kShard));
+  state.SetLabel(ModeName(state.range(0)));
+}
+BENCHMARK(BM_SealDatagram)->ArgName("mode")->Arg(1)->Arg(2);
+
+// What a client does per datagram before the chunk buffer sees it.
+void BM_OpenDatagram(benchmark::State& state) {
+  const auto mode = static_cast<wire::SealMode>(state.range(0));
+  const wire::DatagramSeal seal(wire::DatagramSeal::NewKey(), mode);
+  Bytes d = ShardDatagram();
+  seal.Seal(d);
+  Bytes scratch;
+  for (auto _ : state) {
+    Result<ByteView> payload = seal.Open(d, &scratch);
+    if (!payload.ok()) state.SkipWithError("does not open");
+    benchmark::DoNotOptimize(payload);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kShard));
+  state.SetLabel(ModeName(state.range(0)));
+}
+BENCHMARK(BM_OpenDatagram)->ArgName("mode")->Arg(1)->Arg(2);
+
+// A client's path for one stored 1 MiB chunk at MTU 1500 and 184-shard
+// blocks (unsealed: BM_OpenDatagram is the tag's cost): parse every datagram, ReceiveState::Add,
+// then Take and Decode, with `lost` data shards per block replaced by parity. Items are datagrams.
 void BM_ReceiverPerDatagram(benchmark::State& state) {
   const auto lost = static_cast<uint32_t>(state.range(0));
   const Bytes stored = RandomChunk(5);
@@ -235,7 +287,7 @@ void BM_ReceiverPerDatagram(benchmark::State& state) {
   entry.stored_size = static_cast<uint32_t>(stored.size());
   entry.offset = 4096;
   const ChunkTable table = ChunkTable::Make(kChunk, kChunk, {entry}).value();
-  const fec::ChunkLayout layout(entry.stored_size, kShard, 182);
+  const fec::ChunkLayout layout(entry.stored_size, kShard, 184);
   std::vector<Bytes> datagrams;
   fec::ParityEncoder encoder;
   for (uint32_t b = 0; b < layout.block_count(); ++b) {
@@ -250,7 +302,7 @@ void BM_ReceiverPerDatagram(benchmark::State& state) {
       h.k = static_cast<uint8_t>(span.data_shards);
       const uint32_t n = i < span.data_shards ? layout.DataShardBytes(b, i) : kShard;
       h.length = static_cast<uint16_t>(n);
-      Bytes d(wire::DatagramHeader::kEncodedLength + n);
+      Bytes d(wire::DatagramHeader::kEncodedLength + n + wire::kTagLength);
       h.EncodeTo(d.data());
       uint8_t* payload = d.data() + wire::DatagramHeader::kEncodedLength;
       if (i < span.data_shards) {
@@ -264,10 +316,10 @@ void BM_ReceiverPerDatagram(benchmark::State& state) {
   fec::GeneratorCache generators;
   Bytes out;
   for (auto _ : state) {
-    ReceiveState rx(table, kShard, 182, 4);
+    ReceiveState rx(table, kShard, 184, 4);
     for (const Bytes& d : datagrams) {
       const wire::DatagramHeader h = wire::DatagramHeader::DecodeFrom(d).value();
-      if (rx.Add(h, ByteView(d).subspan(wire::DatagramHeader::kEncodedLength)) ==
+      if (rx.Add(h, ByteView(d).subspan(wire::DatagramHeader::kEncodedLength, h.length)) ==
           ReceiveState::Outcome::kChunkReady) {
         if (!rx.Take(0).Decode(&generators, &out).ok()) state.SkipWithError("decode failed");
       }

@@ -13,6 +13,7 @@
 #include "client/discover.h"
 #include "client/identity_injector.h"
 #include "core/chunk_codec.h"
+#include "core/datagram_seal.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
 #include "core/receive_state.h"
@@ -266,6 +267,9 @@ class Receiver {
     Result<MulticastReceiver> r = MulticastReceiver::Open(*local, group, session.port);
     if (!r.ok()) return r.status();
     session_ = session.session;
+    seal_ = std::make_unique<wire::DatagramSeal>(
+        session.data_key,
+        session.encrypt ? wire::SealMode::kEncrypted : wire::SealMode::kAuthenticated);
     stop_receiving_ = false;
     loss_meter_ = LossMeter();  // pass numbers start again in a new session
     pass_end_seen_ = 0;
@@ -304,10 +308,17 @@ class Receiver {
     }
   }
 
+  // Runs on the receive thread. Nothing of a datagram is used, not even its
+  // sequence number, before its tag verifies.
   void Take(ByteView datagram) {
     Result<wire::DatagramHeader> h = wire::DatagramHeader::DecodeFrom(datagram);
     if (!h.ok() || h->session != session_) {
       ++rejected_;
+      return;
+    }
+    Result<ByteView> payload = seal_->Open(datagram, &clear_);
+    if (!payload.ok()) {
+      ++forged_;
       return;
     }
     loss_meter_.Observe(h->pass, h->seq);
@@ -318,8 +329,7 @@ class Receiver {
     std::shared_ptr<ReadyChunk> ready;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      const ReceiveState::Outcome o =
-          state_->Add(*h, datagram.subspan(wire::DatagramHeader::kEncodedLength));
+      const ReceiveState::Outcome o = state_->Add(*h, *payload);
       if (o == ReceiveState::Outcome::kRejected) ++rejected_;
       if (o != ReceiveState::Outcome::kRejected) ++datagrams_;
       if (o != ReceiveState::Outcome::kChunkReady) return;
@@ -468,6 +478,7 @@ class Receiver {
     }
     r.datagrams = datagrams_.exchange(0);
     r.rejected = rejected_;
+    r.forged = forged_;
     Status s = conn_.Send(r);
     connection_lost_ = !s.ok();
     return s;
@@ -494,8 +505,8 @@ class Receiver {
       return Status::Corruption("--target " + options_.target +
                                 ": reads back differently from the image; check the disk");
     }
-    spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected", node_,
-                 digest->ToHex(), rejected_.load());
+    spdlog::info("node {}: disk verified, xxh3-128:{}; {} datagrams rejected, {} forged", node_,
+                 digest->ToHex(), rejected_.load(), forged_.load());
     if (!trusted_.empty()) {
       spdlog::info("node {}: image {}; {} chunks failed BLAKE2b-256 and were received again", node_,
                    manifest_.SignerText(), strong_rejected_.load());
@@ -540,7 +551,8 @@ class Receiver {
 
   Status Release(const std::string& action) {
     released_ = true;
-    spdlog::info("node {}: released ({})", node_, action);
+    spdlog::info("node {}: released ({}); {} forged datagrams dropped", node_, action,
+                 forged_.load());
     if (action == "reboot" || action == "poweroff") {
       ::sync();
       ::reboot(action == "reboot" ? RB_AUTOBOOT : RB_POWER_OFF);
@@ -583,6 +595,9 @@ class Receiver {
   std::atomic<bool> stop_receiving_{false};
   std::atomic<uint64_t> datagrams_{0};
   std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> forged_{0};           // of the session, but their tag failed
+  std::unique_ptr<wire::DatagramSeal> seal_;  // the session's; set before the receive thread runs
+  Bytes clear_;  // the receive thread's: an encrypted datagram's clear payload
   std::atomic<uint64_t> strong_rejected_{0};  // chunks whose BLAKE2b-256 did not match
   std::thread receive_thread_;
   uint32_t pass_ = 0;

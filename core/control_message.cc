@@ -1,5 +1,6 @@
 #include "core/control_message.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace fleetcast::control {
@@ -18,7 +19,9 @@ json ToJson(const Session& m) {
           {"port", m.port},
           {"shard_size", m.shard_size},
           {"max_data_shards", m.max_data_shards},
-          {"manifest", json::binary(m.manifest)}};
+          {"manifest", json::binary(m.manifest)},
+          {"data_key", json::binary(Bytes(m.data_key.begin(), m.data_key.end()))},
+          {"encrypt", m.encrypt}};
 }
 json ToJson(const Report& m) {
   std::vector<uint32_t> flat;
@@ -31,7 +34,8 @@ json ToJson(const Report& m) {
           {"needs", flat},
           {"chunks_done", m.chunks_done},
           {"datagrams", m.datagrams},
-          {"rejected", m.rejected}};
+          {"rejected", m.rejected},
+          {"forged", m.forged}};
 }
 json ToJson(const Progress& m) {
   return {{"type", "progress"}, {"pass", m.pass}, {"received", m.received}, {"lost", m.lost}};
@@ -78,6 +82,24 @@ class Fields {
       return {};
     }
     return it->get_binary();
+  }
+  bool Bool(const char* key) {
+    const auto it = j_.find(key);
+    if (it == j_.end() || !it->is_boolean()) {
+      Fail(key);
+      return false;
+    }
+    return it->get<bool>();
+  }
+  wire::DataKey Key(const char* key) {
+    const Bytes b = Binary(key);
+    wire::DataKey k{};
+    if (b.size() != k.size()) {
+      Fail(key);
+      return k;
+    }
+    std::copy(b.begin(), b.end(), k.begin());
+    return k;
   }
   std::vector<BlockNeed> Needs(const char* key) {
     const auto it = j_.find(key);
@@ -142,10 +164,13 @@ Result<Message> FromJson(const json& j) {
                 f.Unsigned<uint16_t>("port"),
                 f.Unsigned<uint32_t>("shard_size"),
                 f.Unsigned<uint32_t>("max_data_shards"),
-                f.Binary("manifest")};
+                f.Binary("manifest"),
+                f.Key("data_key"),
+                f.Bool("encrypt")};
   } else if (type == "report") {
-    m = Report{f.Unsigned<uint32_t>("pass"), f.Needs("needs"), f.Unsigned<uint64_t>("chunks_done"),
-               f.Unsigned<uint64_t>("datagrams"), f.Unsigned<uint64_t>("rejected")};
+    m = Report{f.Unsigned<uint32_t>("pass"),        f.Needs("needs"),
+               f.Unsigned<uint64_t>("chunks_done"), f.Unsigned<uint64_t>("datagrams"),
+               f.Unsigned<uint64_t>("rejected"),    f.Unsigned<uint64_t>("forged")};
   } else if (type == "progress") {
     m = Progress{f.Unsigned<uint32_t>("pass"), f.Unsigned<uint64_t>("received"),
                  f.Unsigned<uint64_t>("lost")};

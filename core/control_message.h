@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/coding.h"
+#include "core/datagram_seal.h"
 #include "core/status.h"
 
 namespace fleetcast::control {
@@ -38,6 +39,10 @@ struct Session {
   uint32_t shard_size = 0;
   uint32_t max_data_shards = 0;
   Bytes manifest;  // the image's manifest bytes (core/image_format.h)
+  // Seals every datagram of the session (core/datagram_seal.h): fresh for
+  // each serve run. Secret: it proves datagrams came from the server.
+  wire::DataKey data_key{};
+  bool encrypt = false;  // payloads encrypted, not only authenticated
   bool operator==(const Session&) const = default;
 };
 
@@ -56,6 +61,7 @@ struct Report {
   uint64_t chunks_done = 0;
   uint64_t datagrams = 0;  // shard datagrams accepted this pass
   uint64_t rejected = 0;   // garbage or foreign datagrams, since start
+  uint64_t forged = 0;     // datagrams of the session whose tag failed, since start
   bool operator==(const Report&) const = default;
 };
 

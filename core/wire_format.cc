@@ -41,9 +41,10 @@ Result<DatagramHeader> DatagramHeader::DecodeFrom(ByteView d) {
   h.pass = DecodeFixed32(d.data() + 16);
   h.length = DecodeFixed16(d.data() + 20);
   h.seq = DecodeFixed16(d.data() + 22);
-  if (d.size() != kEncodedLength + h.length) {
+  if (d.size() != kEncodedLength + h.length + kTagLength) {
     return Status::Corruption("datagram: length " + std::to_string(h.length) + " but " +
-                              std::to_string(d.size() - kEncodedLength) + " payload bytes");
+                              std::to_string(d.size() - kEncodedLength) +
+                              " bytes of payload and tag");
   }
   return h;
 }

@@ -1,5 +1,7 @@
-// The data plane's datagram: a fixed 24-byte header and a shard of a chunk's
-// stored bytes. docs/protocol.md has the grammar and a worked example.
+// The data plane's datagram: a fixed 24-byte header, a shard of a chunk's
+// stored bytes (none in a pass end), and a 16-byte AEAD tag that proves the
+// server sent it (core/datagram_seal.h). docs/protocol.md has the grammar and
+// a worked example.
 //
 //   magic      2 bytes  'F' 'C'
 //   version    fixed8   kWireVersion
@@ -12,6 +14,10 @@
 //   pass       fixed32  the send pass this datagram belongs to
 //   length     fixed16  payload bytes after the header
 //   seq        fixed16  the datagram's number in its pass, mod 2^16 (loss meter)
+//   payload    `length` bytes (clear, or ciphertext with serve --encrypt)
+//   tag        16 bytes  XChaCha20-Poly1305 tag over header and payload
+//
+// Version 2 added the tag; a version 1 datagram is refused as unsupported.
 #ifndef FLEETCAST_CORE_WIRE_FORMAT_H_
 #define FLEETCAST_CORE_WIRE_FORMAT_H_
 
@@ -24,7 +30,9 @@ namespace fleetcast::wire {
 
 constexpr uint8_t kMagic0 = 'F';
 constexpr uint8_t kMagic1 = 'C';
-constexpr uint8_t kWireVersion = 1;
+constexpr uint8_t kWireVersion = 2;
+/// The AEAD tag after the payload (core/datagram_seal.h).
+constexpr size_t kTagLength = 16;
 
 enum class DatagramType : uint8_t {
   kInvalid = 0,
@@ -50,17 +58,20 @@ struct DatagramHeader {
 
   /// Writes kEncodedLength bytes at dst.
   void EncodeTo(uint8_t* dst) const;
-  /// Checks length, magic, version, type and that `length` bytes follow.
+  /// Checks length, magic, version, type and that `length` payload bytes and
+  /// a tag follow. The tag is checked by DatagramSeal::Open.
   static Result<DatagramHeader> DecodeFrom(ByteView datagram);
 };
 
 /// IPv4 + UDP header bytes, for turning an MTU into a payload size.
 constexpr uint32_t kIpUdpOverhead = 20 + 8;
 
-/// Shard bytes that fit one datagram at this MTU.
+/// Shard bytes that fit one datagram at this MTU: 1432 at 1500.
 constexpr uint32_t ShardSizeForMtu(uint32_t mtu) {
-  return mtu - kIpUdpOverhead - static_cast<uint32_t>(DatagramHeader::kEncodedLength);
+  return mtu - kIpUdpOverhead - static_cast<uint32_t>(DatagramHeader::kEncodedLength) -
+         static_cast<uint32_t>(kTagLength);
 }
+static_assert(ShardSizeForMtu(1500) == 1432);
 
 }  // namespace fleetcast::wire
 

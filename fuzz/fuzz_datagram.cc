@@ -2,15 +2,21 @@
 // the client does with one, ReceiveState::Add (core/receive_state.h), on a
 // sequence of datagrams (fuzz/datagram_fixture.h has the input's shape).
 //
+// Each decoded datagram is opened (core/datagram_seal.h) with the fixture's
+// key, in either mode, as a client would before ReceiveState sees it.
+//
 // Invariants: DecodeFrom accepts exactly the datagrams the grammar allows
 // (checked against a reference written from the header comment), a decoded
-// header encodes back to the same 24 bytes, and a chunk that ReceiveState
-// calls ready decodes to its stored size.
+// header encodes back to the same 24 bytes, a datagram that opens seals
+// back to the same bytes, and a chunk that ReceiveState calls ready decodes
+// to its stored size.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "core/coding.h"
+#include "core/datagram_seal.h"
 #include "core/receive_state.h"
 #include "core/wire_format.h"
 #include "fuzz/datagram_fixture.h"
@@ -22,8 +28,8 @@ using fleetcast::wire::DatagramHeader;
 
 // The grammar of core/wire_format.h, written independently of DecodeFrom.
 bool Valid(ByteView d) {
-  return d.size() >= 24 && d[0] == 'F' && d[1] == 'C' && d[2] == 1 && (d[3] == 1 || d[3] == 2) &&
-         d.size() == 24u + fleetcast::DecodeFixed16(d.data() + 20);
+  return d.size() >= 24 && d[0] == 'F' && d[1] == 'C' && d[2] == 2 && (d[3] == 1 || d[3] == 2) &&
+         d.size() == 24u + fleetcast::DecodeFixed16(d.data() + 20) + 16u;
 }
 
 // Decodes one datagram and checks it; the header if it decoded.
@@ -36,6 +42,27 @@ bool CheckDecode(ByteView d, DatagramHeader* out) {
   if (std::memcmp(again, d.data(), sizeof(again)) != 0) __builtin_trap();  // round trip
   *out = *h;
   return true;
+}
+
+// The clear payload if the datagram opens under the fixture key in either
+// mode; sealing that payload again must give the datagram's bytes.
+bool CheckOpen(ByteView d, fleetcast::Bytes* scratch, ByteView* payload) {
+  using fleetcast::wire::DatagramSeal;
+  using fleetcast::wire::SealMode;
+  static const DatagramSeal kSeals[] = {
+      {fleetcast::fuzz::DatagramFixtureKey(), SealMode::kAuthenticated},
+      {fleetcast::fuzz::DatagramFixtureKey(), SealMode::kEncrypted}};
+  for (const DatagramSeal& seal : kSeals) {
+    fleetcast::Result<ByteView> opened = seal.Open(d, scratch);
+    if (!opened.ok()) continue;
+    fleetcast::Bytes again(d.begin(), d.end());
+    std::memcpy(again.data() + DatagramHeader::kEncodedLength, opened->data(), opened->size());
+    seal.Seal(again);
+    if (!std::equal(again.begin(), again.end(), d.begin())) __builtin_trap();
+    *payload = *opened;
+    return true;
+  }
+  return false;
 }
 
 void CheckReady(fleetcast::ReceiveState* state, const fleetcast::ChunkTable& table,
@@ -54,6 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fleetcast::ReceiveState state(table, fleetcast::fuzz::kShardSize, fleetcast::fuzz::kMaxDataShards,
                                 /*max_assembling=*/2);
   ByteView input(data, size);
+  fleetcast::Bytes scratch;
   while (!input.empty()) {
     size_t length = input.size();
     if (input.size() >= 2) {
@@ -64,8 +92,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const ByteView d = input.subspan(0, length);
     input = input.subspan(length);
     DatagramHeader h;
-    if (!CheckDecode(d, &h) || h.type != fleetcast::wire::DatagramType::kShard) continue;
-    const auto outcome = state.Add(h, d.subspan(DatagramHeader::kEncodedLength));
+    ByteView payload;
+    if (!CheckDecode(d, &h) || !CheckOpen(d, &scratch, &payload) ||
+        h.type != fleetcast::wire::DatagramType::kShard) {
+      continue;
+    }
+    const auto outcome = state.Add(h, payload);
     if (outcome == fleetcast::ReceiveState::Outcome::kChunkReady)
       CheckReady(&state, table, h.chunk);
   }

@@ -24,6 +24,7 @@
 #include "core/chunk_codec.h"
 #include "core/coding.h"
 #include "core/control_message.h"
+#include "core/datagram_seal.h"
 #include "core/fec_layout.h"
 #include "core/image_format.h"
 #include "core/wire_format.h"
@@ -58,9 +59,10 @@ Bytes Body(const control::Message& m) {
 bool ControlSeeds(const fs::path& dir) {
   const std::vector<std::pair<std::string, control::Message>> seeds = {
       {"hello", control::Hello{"52:54:00:12:34:56", control::kProtocolVersion}},
-      {"session", control::Session{kSession, "239.77.0.1", 7311, 1400, 64, Pattern(48, 1)}},
-      {"report", control::Report{3, {{0, 0, 2}, {812, 1, 17}}, 40, 1200, 5}},
-      {"report_done", control::Report{4, {}, 42, 90, 0}},
+      {"session", control::Session{kSession, "239.77.0.1", 7311, 1400, 64, Pattern(48, 1),
+                                   DatagramFixtureKey(), true}},
+      {"report", control::Report{3, {{0, 0, 2}, {812, 1, 17}}, 40, 1200, 5, 9}},
+      {"report_done", control::Report{4, {}, 42, 90, 0, 0}},
       {"progress", control::Progress{2, 5000, 12}},
       {"pass_end", control::PassEnd{2}},
       {"done", control::Done{"0123456789abcdef0123456789abcdef"}},
@@ -99,19 +101,23 @@ bool AnnounceSeeds(const fs::path& dir) {
 
 // --- datagrams: sequences for the fixture image, each behind a fixed16 ----
 
-void PutDatagram(Bytes* seq, wire::DatagramHeader h, ByteView payload) {
+// Appends the datagram, sealed with the fixture key.
+void PutDatagram(Bytes* seq, wire::DatagramHeader h, ByteView payload,
+                 wire::SealMode mode = wire::SealMode::kAuthenticated) {
   h.session = kSession;
   h.length = static_cast<uint16_t>(payload.size());
-  uint8_t header[wire::DatagramHeader::kEncodedLength];
-  h.EncodeTo(header);
-  PutFixed16(seq, static_cast<uint16_t>(sizeof(header) + payload.size()));
-  PutBytes(seq, ByteView(header, sizeof(header)));
-  PutBytes(seq, payload);
+  Bytes d(wire::DatagramHeader::kEncodedLength + payload.size() + wire::kTagLength);
+  h.EncodeTo(d.data());
+  std::copy(payload.begin(), payload.end(), d.begin() + wire::DatagramHeader::kEncodedLength);
+  wire::DatagramSeal(DatagramFixtureKey(), mode).Seal(d);
+  PutFixed16(seq, static_cast<uint16_t>(d.size()));
+  PutBytes(seq, d);
 }
 
 // Every data shard of the chunk, and `parity` parity shards of block 0
 // (their bytes are not real parity: the fuzzer only needs their shape).
-Bytes ChunkShards(const ChunkTable& table, uint32_t chunk, uint32_t parity) {
+Bytes ChunkShards(const ChunkTable& table, uint32_t chunk, uint32_t parity,
+                  wire::SealMode mode = wire::SealMode::kAuthenticated) {
   const fec::ChunkLayout layout(table.Find(chunk)->stored_size, kShardSize, kMaxDataShards);
   Bytes seq;
   uint16_t seq_no = 0;
@@ -126,7 +132,7 @@ Bytes ChunkShards(const ChunkTable& table, uint32_t chunk, uint32_t parity) {
       h.pass = 1;
       h.seq = seq_no++;
       const uint32_t n = s < k ? layout.DataShardBytes(b, s) : layout.shard_length();
-      PutDatagram(&seq, h, Pattern(n, static_cast<uint8_t>(chunk * 16 + b * 4 + s)));
+      PutDatagram(&seq, h, Pattern(n, static_cast<uint8_t>(chunk * 16 + b * 4 + s)), mode);
     }
   }
   return seq;
@@ -148,6 +154,7 @@ bool DatagramSeeds(const fs::path& dir) {
   return Write(dir, "chunk0_two_blocks", ChunkShards(table, 0, 0)) &&
          Write(dir, "chunk2_short", ChunkShards(table, 2, 0)) &&
          Write(dir, "chunk3_parity", ChunkShards(table, 3, 1)) &&
+         Write(dir, "chunk2_encrypted", ChunkShards(table, 2, 0, wire::SealMode::kEncrypted)) &&
          Write(dir, "pass_end", pass_end) && Write(dir, "wrong_k", wrong_k);
 }
 

@@ -43,6 +43,14 @@ void Deployment::OnReport(const std::string& node, const control::Report& report
   planner_.Report(node, report.needs, report.datagrams);
   it->second.view.chunks_done = report.chunks_done;
   it->second.view.rejected = report.rejected;
+  // Reports come once a pass: at most one warning per node and pass.
+  if (report.forged > it->second.view.forged) {
+    spdlog::warn(
+        "{} dropped {} forged datagrams in pass {} ({} in all): someone else sends to "
+        "the group",
+        node, report.forged - it->second.view.forged, report.pass, report.forged);
+  }
+  it->second.view.forged = report.forged;
   it->second.view.last_datagrams = report.datagrams;
   it->second.view.slow = planner_.IsSlow(node);
   if (report.pass == pass_) it->second.reported = true;

@@ -33,6 +33,7 @@ class Deployment {
     bool slow = false;
     uint64_t chunks_done = 0;
     uint64_t rejected = 0;
+    uint64_t forged = 0;          // datagrams of the session whose tag failed, since start
     uint64_t last_datagrams = 0;  // shards it took in the last pass
     double loss = 0;              // its loss in the latest pass it reported on
     std::string digest;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "core/ipxe_script.h"
 
 namespace fleetcast {
@@ -38,10 +40,27 @@ nlohmann::json DeploymentStatus::Snapshot() {
     }
     snapshot = {{"nodes", nodes}, {"groups", nlohmann::json::array()}};
   }
+  AddForged(&snapshot["nodes"]);
   snapshot["session"] = {{"image_bytes", image_bytes_},
                          {"datagrams_sent", sender_->datagrams_sent()},
                          {"bytes_sent", sender_->bytes_sent()}};
   return snapshot;
+}
+
+// Each node's forged datagrams, as its client last reported them (0 before).
+void DeploymentStatus::AddForged(nlohmann::json* nodes) const {
+  std::map<std::string, uint64_t> forged;
+  for (const Deployment::ClientView& c : deployment_->Clients()) forged[c.node] = c.forged;
+  // Clients started with --node NAME join under the inventory's hostname.
+  for (nlohmann::json& n : *nodes) {
+    uint64_t count = 0;
+    for (const char* key : {"node", "hostname"}) {
+      if (!n.contains(key) || !n[key].is_string()) continue;
+      const auto it = forged.find(n[key].get<std::string>());
+      if (it != forged.end()) count = it->second;
+    }
+    n["forged"] = count;
+  }
 }
 
 std::string DeploymentStatus::Metrics() {
@@ -67,6 +86,10 @@ std::string DeploymentStatus::Metrics() {
       std::to_string(overhead) + "\n";
   out += "# HELP fleetcast_clients Clients joined.\n# TYPE fleetcast_clients gauge\n";
   out += "fleetcast_clients " + std::to_string(deployment_->Clients().size()) + "\n";
+  uint64_t forged = 0;
+  for (const Deployment::ClientView& c : deployment_->Clients()) forged += c.forged;
+  metric("fleetcast_forged_datagrams_total", "counter",
+         "Datagrams of the session whose tag failed, as clients reported them.", forged);
   if (orchestrator_ != nullptr) out += orchestrator_->Metrics();
   return out;
 }

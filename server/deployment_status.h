@@ -43,6 +43,8 @@ class DeploymentStatus : public StatusSource {
   void set_tokens(bool on) { tokens_ = on; }
 
  private:
+  void AddForged(nlohmann::json* nodes) const;
+
   Deployment* deployment_;
   Orchestrator* orchestrator_;
   const StreamSender* sender_;

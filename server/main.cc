@@ -86,6 +86,8 @@ int Body(int argc, char** argv) {
                    "most data shards per FEC block (1..254; larger: less repair)")
       ->capture_default_str();
   serve_cmd->add_option("--ttl", serve.ttl, "multicast TTL")->capture_default_str();
+  serve_cmd->add_flag("--encrypt", serve.encrypt,
+                      "encrypt the multicast data too (it is always authenticated)");
   serve_cmd->add_option("--on-release", serve.on_release, "exit, reboot or poweroff")
       ->capture_default_str();
   serve_cmd

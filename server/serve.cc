@@ -97,8 +97,9 @@ void PrintSummary(const Deployment& deployment, const ImageReader& image, double
                               : !c.failed.empty() ? "failed: " + c.failed
                               : c.connected       ? "incomplete"
                                                   : "gone";
-    std::printf("  %-20s %s  xxh3-128:%s\n", c.node.c_str(), state.c_str(),
-                c.digest.empty() ? "-" : c.digest.c_str());
+    std::printf("  %-20s %s  xxh3-128:%s  forged %llu\n", c.node.c_str(), state.c_str(),
+                c.digest.empty() ? "-" : c.digest.c_str(),
+                static_cast<unsigned long long>(c.forged));
   }
 }
 
@@ -407,6 +408,8 @@ std::unique_ptr<DeploymentRun> NewDeployment(const ServeOptions& options, const 
   session.shard_size = wire::ShardSizeForMtu(options.mtu);
   session.max_data_shards = options.max_data_shards;
   image.manifest().EncodeTo(&session.manifest);
+  session.data_key = wire::DatagramSeal::NewKey();  // new each deployment
+  session.encrypt = options.encrypt;
   run->deployment =
       std::make_unique<Deployment>(image.manifest(), session.shard_size, session.max_data_shards);
   return run;
@@ -420,6 +423,9 @@ void AddStream(DeploymentRun* run, const ServeOptions& options, const ImageReade
   StreamOptions stream;
   stream.session = run->session.session;
   stream.rate_bits = options.rate_bits;
+  stream.shard_size = run->session.shard_size;
+  stream.data_key = run->session.data_key;
+  stream.seal_mode = options.encrypt ? wire::SealMode::kEncrypted : wire::SealMode::kAuthenticated;
   stream.min_clients = min_clients;
   stream.max_wait = options.max_wait;
   stream.label = label.empty() ? "" : label + ", ";
@@ -564,10 +570,12 @@ Status RunServe(const ServeOptions& options) {
   bool finished = false;
   for (;;) {
     const std::string label = DeploymentLabel(options, run->number);
-    spdlog::info("{}serving {} on {} ({}), group {}:{}, session {:08x}, waiting for {} clients",
-                 label.empty() ? "" : label + ": ", options.image, options.interface,
-                 AddressText(*address), options.group, options.port, run->session.session,
-                 min_clients);
+    spdlog::info(
+        "{}serving {} on {} ({}), group {}:{}, session {:08x}, datagrams {}, waiting for {} "
+        "clients",
+        label.empty() ? "" : label + ": ", options.image, options.interface, AddressText(*address),
+        options.group, options.port, run->session.session,
+        options.encrypt ? "encrypted" : "authenticated", min_clients);
     s = run->sender->Run(&stop);
     // The stream cannot go on (a chunk of the image is corrupt): every client
     // hears why and stops, rather than waiting for chunks that never come.

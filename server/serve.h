@@ -21,8 +21,9 @@ struct ServeOptions {
   size_t min_clients = 0;              // 0: every inventory node, or 1 without one
   std::chrono::seconds max_wait{60};
   uint32_t mtu = 1500;
-  uint32_t max_data_shards = 182;  // 1 MiB chunks: 4 blocks of 181-182 at MTU 1500
+  uint32_t max_data_shards = 184;  // 1 MiB chunks: 4 blocks of 183-184 at MTU 1500
   int ttl = 1;
+  bool encrypt = false;  // encrypt multicast payloads too (they are always authenticated)
   std::string on_release = "exit";
   std::string nodes;                    // nodes.toml: probe first, then give each node its identity
   std::string secrets;                  // secrets file for nodes.toml ("" for the environment only)

@@ -60,7 +60,7 @@ const std::string_view kStatusPage = R"html(<!doctype html>
 <h2>Nodes</h2>
 <table id="nodes">
   <thead><tr><th>Hostname</th><th>Node</th><th>Group</th><th>State</th><th>Progress</th>
-    <th>MB/s</th><th>Loss</th><th>Elapsed</th><th>Reason</th><th></th></tr></thead>
+    <th>MB/s</th><th>Loss</th><th>Forged</th><th>Elapsed</th><th>Reason</th><th></th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
@@ -149,7 +149,7 @@ function dropOthers(tbody, key, ids) {
 }
 
 const NODE_CELLS = ['hostname', 'node', 'group', 'state', 'progress', 'mbps num', 'loss num',
-                    'elapsed num', 'reason', 'actions'];
+                    'forged num', 'elapsed num', 'reason', 'actions'];
 
 function renderNode(tbody, n) {
   const id = String(n.node);
@@ -168,6 +168,8 @@ function renderNode(tbody, n) {
   tr.querySelector('.progress span').textContent = percent(n.progress);
   tr.querySelector('.mbps').textContent = fixed(n.mbps, 1);
   tr.querySelector('.loss').textContent = percent(n.loss);
+  // Datagrams of the session whose tag failed: someone else sends to the group.
+  tr.querySelector('.forged').textContent = typeof n.forged === 'number' ? String(n.forged) : '';
   tr.querySelector('.elapsed').textContent = duration(n.seconds);
   tr.querySelector('.reason').textContent = n.reason || '';
 }

@@ -29,6 +29,7 @@ StreamSender::StreamSender(const ImageReader& image, Deployment* deployment,
       deployment_(deployment),
       socket_(socket),
       options_(std::move(options)),
+      seal_(options_.data_key, options_.seal_mode),
       rate_control_(options_.rate_bits),
       batch_(kBatch) {}
 
@@ -99,9 +100,10 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
   if (Status s = Flush(rate_bits); !s.ok()) return s;
   for (int i = 0; i < 3; ++i) {  // three, in case one is lost
     Bytes& d = batch_[batch_used_++];
-    d.resize(wire::DatagramHeader::kEncodedLength);
+    d.resize(wire::DatagramHeader::kEncodedLength + wire::kTagLength);
     end.seq = seq_++;
     end.EncodeTo(d.data());
+    seal_.Seal(d);
   }
   return Flush(rate_bits);
 }
@@ -158,7 +160,7 @@ void StreamSender::Frame(uint32_t pass, const ShardRef& ref) {
   const uint32_t payload = ref.shard < ref.k ? layout.DataShardBytes(ref.block, ref.shard) : len;
   h.length = static_cast<uint16_t>(payload);
   Bytes& d = batch_[batch_used_++];
-  d.resize(wire::DatagramHeader::kEncodedLength + payload);
+  d.resize(wire::DatagramHeader::kEncodedLength + payload + wire::kTagLength);
   h.EncodeTo(d.data());
   uint8_t* out = d.data() + wire::DatagramHeader::kEncodedLength;
   if (ref.shard < ref.k) {
@@ -168,6 +170,7 @@ void StreamSender::Frame(uint32_t pass, const ShardRef& ref) {
     for (uint32_t i = 0; i < ref.k; ++i) sources_[i] = block.data() + size_t{i} * len;
     encoder_.Encode(sources_, len, ref.shard, out);
   }
+  seal_.Seal(d);
 }
 
 Status StreamSender::Flush(uint64_t rate_bits) {

@@ -3,7 +3,8 @@
 // makes data or fresh parity shards, frames datagrams and sends them in
 // batches, paced by a token bucket. The pace adapts to the clients' loss
 // reports (core/rate_controller.h) up to the configured rate; catch-up
-// passes for slow clients run at a fixed, slower pace. Owns its thread's
+// passes for slow clients run at a fixed, slower pace. Every datagram is
+// sealed with the session's data key before it joins a batch. Owns its thread's
 // work; call Run from one thread.
 #ifndef FLEETCAST_SERVER_STREAM_SENDER_H_
 #define FLEETCAST_SERVER_STREAM_SENDER_H_
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/datagram_seal.h"
 #include "core/fec_codec.h"
 #include "core/rate_controller.h"
 #include "core/repair_planner.h"
@@ -29,8 +31,10 @@ struct StreamOptions {
   uint64_t rate_bits = 1'000'000'000;  // wire bits per second; 0 = unlimited
   size_t min_clients = 1;
   std::chrono::seconds max_wait{60};
-  uint32_t shard_size = 1448;
-  std::string label;  // leads the progress line, e.g. "deployment 2 of 10, "
+  uint32_t shard_size = 1432;
+  std::string label;         // leads the progress line, e.g. "deployment 2 of 10, "
+  wire::DataKey data_key{};  // seals every datagram (core/datagram_seal.h)
+  wire::SealMode seal_mode = wire::SealMode::kAuthenticated;
 };
 
 class StreamSender {
@@ -55,7 +59,7 @@ class StreamSender {
   /// Frames one shard; sends the batch when it is full.
   Status Send(uint32_t pass, const ShardRef& ref, uint64_t rate_bits);
   Status LoadChunk(uint32_t chunk);
-  /// Appends the datagram for `ref` to batch_bytes_.
+  /// Appends the sealed datagram for `ref` to the batch.
   void Frame(uint32_t pass, const ShardRef& ref);
   Status Flush(uint64_t rate_bits);
   /// Every interval: feeds the clients' loss to the rate controller.
@@ -66,6 +70,7 @@ class StreamSender {
   MulticastSender* socket_;
   StreamOptions options_;
   fec::ParityEncoder encoder_;
+  wire::DatagramSeal seal_;
 
   uint32_t loaded_chunk_ = UINT32_MAX;
   size_t loaded_entry_ = 0;

@@ -23,7 +23,7 @@ TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
   Bytes d(DatagramHeader::kEncodedLength + 4, 0xee);
   h.EncodeTo(d.data());
   // clang-format off
-  const Bytes want = {'F', 'C', 1, 1,
+  const Bytes want = {'F', 'C', 2, 1,
                       0x44, 0x33, 0x22, 0x11,   // session
                       0x0d, 0x0c, 0x0b, 0x0a,   // chunk
                       0x02, 0x01,               // block
@@ -33,13 +33,15 @@ TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
                       0xee, 0xee, 0xee, 0xee};  // payload
   // clang-format on
   EXPECT_EQ(d, want);
+  d.resize(d.size() + wire::kTagLength);  // DatagramSeal's tag (tests/core/datagram_seal_test.cc)
   EXPECT_EQ(DatagramHeader::DecodeFrom(d).value(), h);
 }
 
 TEST(DatagramHeader, RejectsGarbage) {
   DatagramHeader h;
-  Bytes d(DatagramHeader::kEncodedLength);
+  Bytes d(DatagramHeader::kEncodedLength + wire::kTagLength);
   h.EncodeTo(d.data());
+  ASSERT_TRUE(DatagramHeader::DecodeFrom(d).ok());
   for (size_t n = 0; n < d.size(); ++n) {
     EXPECT_FALSE(DatagramHeader::DecodeFrom(ByteView(d).first(n)).ok()) << n;
   }
@@ -55,10 +57,17 @@ TEST(DatagramHeader, RejectsGarbage) {
   bad = d;
   bad.push_back(1);
   EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(),
-            "datagram: length 0 but 1 payload bytes");
+            "datagram: length 0 but 17 bytes of payload and tag");
+  bad = d;
+  bad[2] = 1;  // a version 1 datagram had no tag
+  EXPECT_EQ(DatagramHeader::DecodeFrom(bad).status().message(), "datagram: version 1");
 }
 
-TEST(DatagramHeader, ShardSizeForStandardMtu) { EXPECT_EQ(wire::ShardSizeForMtu(1500), 1448u); }
+TEST(DatagramHeader, ShardSizeForStandardMtu) {
+  // 1500 - 20 IPv4 - 8 UDP - 24 header - 16 tag.
+  EXPECT_EQ(wire::ShardSizeForMtu(1500), 1432u);
+  EXPECT_EQ(wire::ShardSizeForMtu(9000), 8932u);
+}
 
 control::Message RoundTrip(const control::Message& m) {
   Bytes frame;
@@ -74,14 +83,15 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   auto hello = std::get<control::Hello>(RoundTrip(control::Hello{"52:54:00:12:34:56", 1}));
   EXPECT_EQ(hello.node, "52:54:00:12:34:56");
   auto session = std::get<control::Session>(
-      RoundTrip(control::Session{7, "239.1.2.3", 9000, 1448, 64, Bytes{1, 2, 3}}));
+      RoundTrip(control::Session{7, "239.1.2.3", 9000, 1432, 64, Bytes{1, 2, 3}}));
   EXPECT_EQ(session.group, "239.1.2.3");
   EXPECT_EQ(session.manifest, (Bytes{1, 2, 3}));
   EXPECT_EQ(session.max_data_shards, 64u);
   auto report = std::get<control::Report>(
-      RoundTrip(control::Report{4, {{1, 2, 3}, {70000, 9, 64}}, 12, 3400, 5}));
+      RoundTrip(control::Report{4, {{1, 2, 3}, {70000, 9, 64}}, 12, 3400, 5, 77}));
   EXPECT_EQ(report.needs, (std::vector<control::BlockNeed>{{1, 2, 3}, {70000, 9, 64}}));
   EXPECT_EQ(report.rejected, 5u);
+  EXPECT_EQ(report.forged, 77u);
   EXPECT_EQ(std::get<control::PassEnd>(RoundTrip(control::PassEnd{9})).pass, 9u);
   const auto progress = std::get<control::Progress>(RoundTrip(control::Progress{4, 9000, 91}));
   EXPECT_EQ(progress.pass, 4u);
@@ -98,6 +108,54 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   EXPECT_EQ(back.hostname, "SQL01");
   EXPECT_EQ(back.files, identity.files);
   EXPECT_EQ(control::TypeName(identity), "identity");
+}
+
+TEST(ControlMessage, SessionCarriesTheDataKeyAndMode) {
+  control::Session s{7, "239.1.2.3", 9000, 1432, 64, Bytes{1}};
+  for (size_t i = 0; i < s.data_key.size(); ++i) s.data_key[i] = static_cast<uint8_t>(0xa0 + i);
+  s.encrypt = true;
+  EXPECT_EQ(std::get<control::Session>(RoundTrip(s)), s);
+  s.encrypt = false;
+  EXPECT_EQ(std::get<control::Session>(RoundTrip(s)), s);
+  // On the wire the key is CBOR bytes and the mode a CBOR bool.
+  Bytes frame;
+  control::AppendFrame(s, &frame);
+  const nlohmann::json j =
+      nlohmann::json::from_cbor(frame.begin() + control::kFrameHeaderLength, frame.end());
+  EXPECT_EQ(static_cast<const Bytes&>(j["data_key"].get_binary()),
+            Bytes(s.data_key.begin(), s.data_key.end()));
+  EXPECT_EQ(j["encrypt"], false);
+}
+
+TEST(ControlMessage, SessionWithoutAWholeKeyIsRejected) {
+  nlohmann::json j = {{"type", "session"},
+                      {"session", 7},
+                      {"group", "239.1.2.3"},
+                      {"port", 9000},
+                      {"shard_size", 1432},
+                      {"max_data_shards", 64},
+                      {"manifest", nlohmann::json::binary({1})},
+                      {"encrypt", true}};
+  const auto decode = [](const nlohmann::json& body) {
+    return control::DecodeBody(nlohmann::json::to_cbor(body)).status().message();
+  };
+  EXPECT_EQ(decode(j), "control message: bad field 'data_key'");
+  j["data_key"] = nlohmann::json::binary(Bytes(31, 1));
+  EXPECT_EQ(decode(j), "control message: bad field 'data_key'");
+  j["data_key"] = nlohmann::json::binary(Bytes(33, 1));
+  EXPECT_EQ(decode(j), "control message: bad field 'data_key'");
+  j["data_key"] = nlohmann::json::binary(Bytes(32, 1));
+  EXPECT_EQ(decode(j), "");
+  j["encrypt"] = 1;
+  EXPECT_EQ(decode(j), "control message: bad field 'encrypt'");
+}
+
+TEST(ControlMessage, ReportWithoutForgedCountIsRejected) {
+  const nlohmann::json j = {
+      {"type", "report"}, {"pass", 1},      {"needs", nlohmann::json::array()},
+      {"chunks_done", 0}, {"datagrams", 0}, {"rejected", 0}};
+  EXPECT_EQ(control::DecodeBody(nlohmann::json::to_cbor(j)).status().message(),
+            "control message: bad field 'forged'");
 }
 
 TEST(ControlMessage, RejectsBadBodies) {

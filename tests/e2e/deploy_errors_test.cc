@@ -103,7 +103,8 @@ void Forge(const std::atomic<bool>* stop, uint16_t port, uint64_t* sent) {
       h.session = 12345;  // not the live session
       h.chunk = rnd() % 8;
       h.k = 64;
-      h.length = static_cast<uint16_t>(d.size() - wire::DatagramHeader::kEncodedLength);
+      h.length =
+          static_cast<uint16_t>(d.size() - wire::DatagramHeader::kEncodedLength - wire::kTagLength);
       h.EncodeTo(d.data());
     }
     ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&group), sizeof(group));

@@ -131,6 +131,28 @@ TEST_F(DeployTest, DeploymentsWithAnInventoryAreRefused) {
             "node once); use --deployments 1, or leave out --nodes\n");
 }
 
+// --encrypt: the payloads travel as ciphertext and still land byte-identical.
+TEST_F(DeployTest, LoopbackEncryptedIsIdentical) {
+  std::vector<std::string> serve = ServeArgs("lo", 2, "300m", 7502);
+  serve.push_back("--encrypt");
+  ChildProcess server(serve);
+  std::vector<std::unique_ptr<ChildProcess>> clients;
+  for (int i = 1; i <= 2; ++i) {
+    clients.push_back(std::make_unique<ChildProcess>(ReceiveArgs("127.0.0.1:7502", i)));
+  }
+  std::vector<ProgramResult> results;
+  for (auto& c : clients) results.push_back(c->Wait(kTimeout));
+  for (const ProgramResult& r : results) {
+    ExpectOk(r, "client");
+    EXPECT_NE(r.err.find("; 0 forged datagrams dropped"), std::string::npos) << r.err;
+  }
+  ProgramResult s = server.Wait(kTimeout);
+  ExpectOk(s, "server");
+  EXPECT_NE(s.err.find("datagrams encrypted"), std::string::npos) << s.err;
+  EXPECT_NE(s.out.find("node1                verified"), std::string::npos) << s.out;
+  for (int i = 1; i <= 2; ++i) ExpectIdentical(i);
+}
+
 class LanDeployTest : public DeployTest {
  protected:
   void SetUp() override {
