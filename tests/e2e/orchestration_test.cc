@@ -320,7 +320,9 @@ TEST_F(OrchestrationTest, CallbackGroupHeldAndUnheldByTheOperator) {
     };
     EXPECT_EQ(post(url.substr(0, url.size() - 4) + "beef"), 22) << url;  // 403
     EXPECT_EQ(post(url), 0) << url;
-    EXPECT_EQ(post(url), 22) << url;  // already up: a reused token is refused
+    // Already up: a reused token is refused. Only while w2 keeps serve
+    // running; once w2 is up, serve settles and exits.
+    if (i == 1) EXPECT_EQ(post(url), 22) << url;
   }
   const ProgramResult s = server.Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
