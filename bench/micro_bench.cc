@@ -20,8 +20,8 @@
 #include "core/fec_codec.h"
 #include "core/fec_layout.h"
 #include "core/receive_state.h"
-#include "core/signing.h"
 #include "core/secure_channel.h"
+#include "core/signing.h"
 #include "core/wire_format.h"
 
 namespace fleetcast {

@@ -12,17 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/linux_disk.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
-
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 120;
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -157,4 +152,4 @@ TEST_F(DiskFullTest, WithAnInventoryTheNodeIsFailedInTheStateAndTheReport) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

@@ -10,18 +10,14 @@
 
 #include "server/image_reader.h"
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
 
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
 constexpr uint32_t kChunks = 8;
 constexpr uint32_t kLast = kChunks - 1;
-constexpr double kTimeout = 120;
 constexpr uint8_t kOld = 0x77;  // what the target held before
 
 class CorruptImageTest : public ::testing::Test {
@@ -107,4 +103,4 @@ TEST_F(CorruptImageTest, ImageTruncatedWhileServingStopsBeforeTheCut) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

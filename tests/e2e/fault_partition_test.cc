@@ -8,18 +8,15 @@
 #include <thread>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
 
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
 constexpr int kReceivers = 3;
-constexpr double kTimeout = 240;
+constexpr double kLongTimeout = 240;  // the outage and the catch-up after it
 // The outage itself: the stimulus, not a wait for an outcome.
 constexpr auto kOutage = std::chrono::seconds(20);
 
@@ -69,11 +66,11 @@ TEST_F(PartitionTest, TwentySecondsOfTotalLossThenEveryClientCompletes) {
   ASSERT_TRUE(lan_->Heal()) << lan_->error();
 
   for (int i = 1; i <= kReceivers; ++i) {
-    const ProgramResult r = clients_[i - 1]->Wait(kTimeout);
+    const ProgramResult r = clients_[i - 1]->Wait(kLongTimeout);
     EXPECT_EQ(r.exit_code, 0) << "client " << i << "\n" << r.err;
     EXPECT_EQ(testing::ReadFileBytes(Target(i)), raw_) << "client " << i;
   }
-  const ProgramResult s = server.Wait(kTimeout);
+  const ProgramResult s = server.Wait(kLongTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
   for (int i = 1; i <= kReceivers; ++i) {
     EXPECT_NE(s.out.find("r" + std::to_string(i) + "                   verified"),
@@ -83,4 +80,4 @@ TEST_F(PartitionTest, TwentySecondsOfTotalLossThenEveryClientCompletes) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

@@ -11,17 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/linux_disk.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
-
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 120;
 
 // The last line a program wrote on stderr.
 std::string LastLine(const std::string& err) {
@@ -175,4 +170,4 @@ TEST_F(ServerSigtermTest, StopsCleanlyAndARestartResumesWithoutRedoingDoneNodes)
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

@@ -13,17 +13,13 @@
 #include <string>
 
 #include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
 
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-constexpr double kTimeout = 180;
 constexpr int kClients = 2;
 constexpr int kForgerHost = kClients + 1;
 
@@ -133,4 +129,4 @@ TEST_F(ForgedDatagramTest, EncryptedClientsStayIdenticalUnderAFlood) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

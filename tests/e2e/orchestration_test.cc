@@ -322,7 +322,9 @@ TEST_F(OrchestrationTest, CallbackGroupHeldAndUnheldByTheOperator) {
     EXPECT_EQ(post(url), 0) << url;
     // Already up: a reused token is refused. Only while w2 keeps serve
     // running; once w2 is up, serve settles and exits.
-    if (i == 1) EXPECT_EQ(post(url), 22) << url;
+    if (i == 1) {
+      EXPECT_EQ(post(url), 22) << url;
+    }
   }
   const ProgramResult s = server.Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
