@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
@@ -94,11 +97,29 @@ class OrchestrationTest : public ::testing::Test {
     }
   }
   // Waits for client i to exit (released), then boots its node.
-  void BootWhenReleased(int i) {
-    const ProgramResult r = clients_[i - 1]->Wait(kTimeout);
-    ASSERT_EQ(r.exit_code, 0) << "client " << i << "\n" << r.err;
-    EXPECT_NE(r.err.find("released (exit)"), std::string::npos) << r.err;
-    boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(i, FirstBoot())));
+  // Starts node i's first boot as soon as its client is released, for every
+  // i in [first, last] at once: a server may release them in any order (a
+  // node whose client is still reconnecting is passed over for a later one).
+  void BootWhenReleased(int first, int last) {
+    std::vector<ProgramResult> results(static_cast<size_t>(last - first + 1));
+    std::mutex mu;
+    std::vector<std::thread> waiters;
+    for (int i = first; i <= last; ++i) {
+      waiters.emplace_back([&, i] {
+        ProgramResult r = clients_[i - 1]->Wait(kTimeout);
+        const bool released = r.exit_code == 0;
+        results[static_cast<size_t>(i - first)] = std::move(r);
+        if (!released) return;
+        std::lock_guard lock(mu);
+        boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(i, FirstBoot())));
+      });
+    }
+    for (std::thread& t : waiters) t.join();
+    for (int i = first; i <= last; ++i) {
+      const ProgramResult& r = results[static_cast<size_t>(i - first)];
+      EXPECT_EQ(r.exit_code, 0) << "client " << i << "\n" << r.err;
+      EXPECT_NE(r.err.find("released (exit)"), std::string::npos) << r.err;
+    }
   }
   nlohmann::json Report() {
     std::ifstream in(dir_ / "nodes.report.json");
@@ -123,7 +144,7 @@ TEST_F(OrchestrationTest, LeadBootsAloneThenTheGroupFollows) {
   WriteNodes(60);
   auto server = StartServer();
   StartClients();
-  for (int i = 1; i <= 5; ++i) BootWhenReleased(i);
+  BootWhenReleased(1, 5);
   const ProgramResult s = server->Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
   const nlohmann::json report = Report();
@@ -174,7 +195,7 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   server->Wait(kTimeout);
   auto again = StartServer("5");
   boots_.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(1, FirstBoot())));
-  for (int i = 2; i <= 5; ++i) BootWhenReleased(i);
+  BootWhenReleased(2, 5);
   const ProgramResult s = again->Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
   EXPECT_NE(s.err.find("n1: resumed as released"), std::string::npos) << s.err;
@@ -196,7 +217,7 @@ TEST_F(OrchestrationTest, NodeThatNeverAppearsBlocksNoOtherGroup) {
          "mac = \"52:54:00:44:00:09\"\nip = \"10.78.0.99\"\ngroup = \"other\"\nboot_order = 1\n";
   auto server = StartServer("3");
   StartClients();
-  for (int i = 1; i <= 5; ++i) BootWhenReleased(i);
+  BootWhenReleased(1, 5);
   const ProgramResult s = server->Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 1);
   EXPECT_NE(s.err.find("fleetcast-server: error: deployment incomplete: never joined: ghost; "
@@ -221,12 +242,12 @@ TEST_P(KilledServerTest, ResumesWithoutReleasingTwice) {
   StartClients();
   // To see n1 up, its first boot must run under the first server.
   const bool lead_boots_first = std::string(GetParam()) == "n1: up";
-  if (lead_boots_first) BootWhenReleased(1);
+  if (lead_boots_first) BootWhenReleased(1, 1);
   ASSERT_TRUE(server->WaitForText(GetParam(), kTimeout)) << GetParam();
   server->Signal(SIGKILL);
   const ProgramResult first = server->Wait(kTimeout);
   auto again = StartServer("5");
-  for (int i = lead_boots_first ? 2 : 1; i <= 5; ++i) BootWhenReleased(i);
+  BootWhenReleased(lead_boots_first ? 2 : 1, 5);
   const ProgramResult s = again->Wait(kTimeout);
   EXPECT_EQ(s.exit_code, 0) << s.err;
   // A node the first server released is never released by the second.
