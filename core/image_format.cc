@@ -68,7 +68,9 @@ Result<FileHeader> FileHeader::DecodeFrom(ByteView input) {
 }
 
 void Manifest::EncodeTo(Bytes* dst) const {
-  const uint32_t written_flags = signature ? flags | kFlagSigned : flags & ~kFlagSigned;
+  uint32_t written_flags = signature ? flags | kFlagSigned : flags & ~kFlagSigned;
+  written_flags =
+      partitions.empty() ? written_flags & ~kFlagPartitions : written_flags | kFlagPartitions;
   PutFixed64(dst, table.raw_size());
   PutFixed32(dst, table.chunk_size());
   PutFixed32(dst, table.stored_count());
@@ -80,6 +82,10 @@ void Manifest::EncodeTo(Bytes* dst) const {
   PutDigest128(dst, image_digest);
   PutString(dst, label);
   for (const ChunkEntry& e : table.entries()) e.EncodeTo(dst, has_strong_digests());
+  if (!partitions.empty()) {
+    PutFixed32(dst, static_cast<uint32_t>(partitions.size()));
+    for (const PartitionUsage& p : partitions) p.EncodeTo(dst);
+  }
   if (signature) {
     PutBytes(dst, signature->signer);
     PutBytes(dst, signature->signature);
@@ -123,6 +129,26 @@ Status TakeSignature(ByteView input, Manifest* m, ByteView* body) {
   }
   m->signature = sig;
   *body = input.first(input.size() - ManifestSignature::kEncodedLength);
+  return Status::OK();
+}
+
+// The partition list that ends a manifest with kFlagPartitions: a count, then
+// that many records filling the rest of the manifest exactly.
+Status DecodePartitions(ByteReader* r, uint64_t raw_size, std::vector<PartitionUsage>* out) {
+  uint32_t count = 0;
+  if (!r->GetFixed32(&count) || count == 0) {
+    return Status::Corruption("manifest: partition list is missing or empty");
+  }
+  if (r->remaining() != uint64_t{count} * PartitionUsage::kEncodedLength) {
+    return Status::Corruption("manifest: partition list is " + Str(r->remaining()) +
+                              " bytes, but " + Str(count) + " partitions need " +
+                              Str(uint64_t{count} * PartitionUsage::kEncodedLength));
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    Result<PartitionUsage> p = PartitionUsage::DecodeFrom(r, raw_size);
+    if (!p.ok()) return p.status();
+    out->push_back(*p);
+  }
   return Status::OK();
 }
 
@@ -178,13 +204,17 @@ Result<Manifest> Manifest::DecodeFrom(ByteView input) {
   const bool strong = m.has_strong_digests();
   const uint64_t entry_length =
       strong ? ChunkEntry::kStrongEncodedLength : ChunkEntry::kEncodedLength;
-  if (r.remaining() != uint64_t{stored_count} * entry_length) {
+  const uint64_t table_length = uint64_t{stored_count} * entry_length;
+  const bool listed = (m.flags & kFlagPartitions) != 0;
+  if (listed ? r.remaining() < table_length : r.remaining() != table_length) {
     return Status::Corruption("manifest: chunk table is " + Str(r.remaining()) + " bytes, but " +
-                              Str(stored_count) + " entries need " +
-                              Str(uint64_t{stored_count} * entry_length));
+                              Str(stored_count) + " entries need " + Str(table_length));
   }
   std::vector<ChunkEntry> entries(stored_count);
   for (ChunkEntry& e : entries) e.DecodeFrom(&r, strong);
+  if (listed) {
+    if (Status s = DecodePartitions(&r, raw_size, &m.partitions); !s.ok()) return s;
+  }
   Result<ChunkTable> table = ChunkTable::Make(raw_size, chunk_size, std::move(entries));
   if (!table.ok()) return table.status().Prefixed("manifest");
   m.table = std::move(table).value();
@@ -240,13 +270,15 @@ Status CheckChunkPlacement(const FileHeader& header, const ChunkTable& table) {
 }
 
 Status CheckManifestVersion(const FileHeader& header, const Manifest& manifest) {
-  constexpr uint32_t kVersion2Flags = Manifest::kFlagStrongDigests | Manifest::kFlagSigned;
+  constexpr uint32_t kVersion2Flags =
+      Manifest::kFlagStrongDigests | Manifest::kFlagSigned | Manifest::kFlagPartitions;
   const uint32_t v2 = manifest.flags & kVersion2Flags;
   if (header.version < 2 && v2 != 0) {
-    return Status::Corruption("manifest: flags " + Hex(v2) +
-                              " (chunk hashes, signature) need .fcimg version 2, but the header "
-                              "says version " +
-                              Str(header.version) + "; pack the image again");
+    return Status::Corruption(
+        "manifest: flags " + Hex(v2) +
+        " (chunk hashes, signature, partitions) need .fcimg version 2, but the header "
+        "says version " +
+        Str(header.version) + "; pack the image again");
   }
   return Status::OK();
 }

@@ -17,10 +17,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/chunk_table.h"
 #include "core/coding.h"
 #include "core/digest.h"
+#include "core/partition_usage.h"
 #include "core/signing.h"
 #include "core/status.h"
 
@@ -91,6 +93,9 @@ struct FileHeader {
 //   label           label_size bytes of UTF-8, from `pack --label`
 //   entries         stored_count ChunkEntry records (core/chunk_table.h),
 //                   72 bytes each with kFlagStrongDigests, else 40
+//   partition_count fixed32  } only with kFlagPartitions: what pack found in
+//   partitions      partition_count PartitionUsage records, 40 bytes each
+//                   (core/partition_usage.h)
 //   signer          32 bytes  Ed25519 public key   } only with kFlagSigned
 //   signature       64 bytes  Ed25519 signature of } every manifest byte
 //                             before it, signer included
@@ -112,7 +117,11 @@ struct Manifest {
   /// The manifest ends with a ManifestSignature (version 2); needs
   /// kFlagStrongDigests, or the signature would vouch only for XXH3.
   static constexpr uint32_t kFlagSigned = 1u << 1;
-  static constexpr uint32_t kKnownFlags = kFlagStrongDigests | kFlagSigned;
+  /// The entries are followed by the source disk's partitions and their
+  /// used and free bytes (filesystem-aware pack). A reader without it
+  /// refuses the image, which is safe: only `info` needs the list.
+  static constexpr uint32_t kFlagPartitions = 1u << 2;
+  static constexpr uint32_t kKnownFlags = kFlagStrongDigests | kFlagSigned | kFlagPartitions;
 
   ChunkTable table;
   Codec codec = Codec::kZstd;
@@ -121,6 +130,9 @@ struct Manifest {
   Digest128 image_digest;
   std::string label;
   std::optional<ManifestSignature> signature;
+  /// In disk order; encoded with kFlagPartitions, which EncodeTo sets
+  /// exactly when the list is not empty.
+  std::vector<PartitionUsage> partitions;
 
   bool has_strong_digests() const { return (flags & kFlagStrongDigests) != 0; }
   /// "signed by ed25519:<fingerprint>" or "unsigned".

@@ -90,6 +90,15 @@ Status ExtVolume::CheckOpened(uint64_t size, bool writable) {
                                    " bytes); check the partition table");
   }
   if (!writable) return Status::OK();
+  if (Status s = CheckClean(); !s.ok()) return s;
+  if (errcode_t err = ext2fs_read_bitmaps(fs_)) {
+    return Status::IOError(Where() + ": cannot read the allocation bitmaps: " + Message(err) +
+                           "; run e2fsck -f on the partition");
+  }
+  return Status::OK();
+}
+
+Status ExtVolume::CheckClean() const {
   if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) {
     return Status::IOError(Where() +
                            ": the journal holds changes not yet written (the system was not "
@@ -101,11 +110,30 @@ Status ExtVolume::CheckOpened(uint64_t size, bool writable) {
                            ": the filesystem has recorded errors; run e2fsck -f on "
                            "the partition, then capture the image again");
   }
-  if (errcode_t err = ext2fs_read_bitmaps(fs_)) {
-    return Status::IOError(Where() + ": cannot read the allocation bitmaps: " + Message(err) +
+  return Status::OK();
+}
+
+Result<std::vector<ByteRange>> ExtVolume::FreeRanges() {
+  if (fs_ == nullptr) return Status::InvalidArgument(Where() + ": the volume is closed");
+  if (Status s = CheckClean(); !s.ok()) return s;
+  // With bigalloc the bitmap counts clusters, not blocks: not worth the risk.
+  if (ext2fs_has_feature_bigalloc(fs_->super)) {
+    return Status::NotSupported(Where() + ": bigalloc filesystems are copied whole");
+  }
+  if (errcode_t err = ext2fs_read_block_bitmap(fs_)) {
+    return Status::IOError(Where() + ": cannot read the block bitmap: " + Message(err) +
                            "; run e2fsck -f on the partition");
   }
-  return Status::OK();
+  // Blocks before the first data block (the boot block of a 1 KiB-block
+  // filesystem) are in no bitmap: never free.
+  const blk64_t first = fs_->super->s_first_data_block;
+  const blk64_t count = ext2fs_blocks_count(fs_->super) - first;
+  Bytes bits((count + 7) / 8);
+  if (errcode_t err = ext2fs_get_block_bitmap_range2(fs_->block_map, first, count, bits.data())) {
+    return Status::IOError(Where() + ": cannot read the block bitmap: " + Message(err) +
+                           "; run e2fsck -f on the partition");
+  }
+  return FreeRunsOfBitmap(bits, count, fs_->blocksize, first * fs_->blocksize);
 }
 
 Status ExtVolume::CheckUsable(std::string_view path, bool for_writing) const {

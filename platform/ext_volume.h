@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/coding.h"
+#include "core/free_space_map.h"
 #include "core/status.h"
 
 struct struct_ext2_filsys;
@@ -43,6 +44,10 @@ class ExtVolume {
   Status WriteFile(std::string_view path, ByteView bytes, uint32_t mode = 0644);
   /// True if anything (file, folder, link) exists at path.
   bool Exists(std::string_view path);
+  /// The byte ranges, counted from the start of the filesystem, that its
+  /// block bitmap marks free. Refuses a filesystem whose bitmap may be stale
+  /// (journal not replayed, errors recorded) and bigalloc ones.
+  Result<std::vector<ByteRange>> FreeRanges();
   /// Writes the superblock, group descriptors and bitmaps and releases the
   /// filesystem; errors mean the changes may not all be on the disk.
   Status Close();
@@ -56,6 +61,8 @@ class ExtVolume {
                const std::string& advice) const;
   Status CheckUsable(std::string_view path, bool for_writing) const;
   Status CheckOpened(uint64_t size, bool writable);
+  // The journal is replayed and no errors are recorded.
+  Status CheckClean() const;
   // The folder at parts[0..count), made (mode 0755) where missing.
   Result<uint32_t> MakeDirs(const std::vector<std::string>& parts, size_t count);
   Result<uint32_t> CreateFile(std::string_view path, uint32_t dir, const std::string& name,

@@ -458,6 +458,24 @@ Result<Bytes> NtfsVolume::ReadFile(std::string_view path) {
   return out;
 }
 
+Result<std::vector<ByteRange>> NtfsVolume::FreeRanges() {
+  ntfs_volume* vol = impl_->volume;
+  if (vol == nullptr) return Status::InvalidArgument(impl_->Where() + ": the volume is closed");
+  if ((vol->flags & VOLUME_IS_DIRTY) != 0) {
+    return Status::IOError(impl_->Where() +
+                           ": the NTFS volume is marked dirty; run chkdsk /f on it first");
+  }
+  // The backup boot sector after the last cluster is in no bitmap: never free.
+  const auto clusters = static_cast<uint64_t>(vol->nr_clusters);
+  Bytes bits((clusters + 7) / 8);
+  const s64 n = ntfs_attr_pread(vol->lcnbmp_na, 0, static_cast<s64>(bits.size()), bits.data());
+  if (n != static_cast<s64>(bits.size())) {
+    return Status::IOError(impl_->Where() + ": cannot read the cluster bitmap ($Bitmap): " +
+                           std::strerror(n < 0 ? errno : EIO) + "; run chkdsk /f on the volume");
+  }
+  return FreeRunsOfBitmap(bits, clusters, vol->cluster_size, 0);
+}
+
 Status NtfsVolume::WriteFile(std::string_view path, ByteView bytes) {
   if (Status s = impl_->CheckUsable(path, true); !s.ok()) return s;
   return impl_->PutFile(path, SplitVolumePath(path), bytes);

@@ -14,8 +14,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/coding.h"
+#include "core/free_space_map.h"
 #include "core/status.h"
 
 namespace fleetcast {
@@ -40,6 +42,10 @@ class NtfsVolume {
   Status WriteFile(std::string_view path, ByteView bytes);
   /// True if a file or directory exists at path.
   bool Exists(std::string_view path);
+  /// The byte ranges, counted from the start of the volume, that its cluster
+  /// bitmap ($Bitmap) marks free. Refuses a volume marked dirty, whose
+  /// bitmap chkdsk may still have to correct.
+  Result<std::vector<ByteRange>> FreeRanges();
   /// Writes every change to the disk and releases the volume; errors mean
   /// the changes may not all be on the disk. Later calls fail.
   Status Close();

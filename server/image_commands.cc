@@ -61,6 +61,29 @@ Status UnpackToFile(const ImageReader& image, const std::string& out_path, size_
   return s;
 }
 
+// "  2  ext2/3/4  at 41.0 MiB, 37.0 MiB: used ..., free ..., stored ..."
+std::string PartitionLine(const PartitionUsage& p, const ChunkTable& t) {
+  char head[64];
+  std::snprintf(head, sizeof(head), "  %-3u %-9s", p.number, FsKindName(p.fs));
+  return std::string(head) + "at " + HumanBytes(p.offset) + ", " + HumanBytes(p.size) + ": used " +
+         HumanBytes(p.used) + ", free " + HumanBytes(p.free) + ", stored " +
+         HumanBytes(p.StoredRawBytes(t)) + "\n";
+}
+
+nlohmann::json PartitionsJson(const image::Manifest& m) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const PartitionUsage& p : m.partitions) {
+    list.push_back({{"number", p.number},
+                    {"filesystem", FsKindName(p.fs)},
+                    {"offset", p.offset},
+                    {"size", p.size},
+                    {"used_bytes", p.used},
+                    {"free_bytes", p.free},
+                    {"stored_bytes", p.StoredRawBytes(m.table)}});
+  }
+  return list;
+}
+
 }  // namespace
 
 std::string InfoText(const ImageReader& image) {
@@ -82,6 +105,10 @@ std::string InfoText(const ImageReader& image) {
     << "digest       xxh3-128:" << m.image_digest.ToHex() << "\n"
     << "chunk hashes " << (m.has_strong_digests() ? "blake2b-256" : "-") << "\n"
     << "signature    " << m.SignerText() << "\n";
+  if (!m.partitions.empty()) {
+    o << "partitions   " << m.partitions.size() << " (stored: bytes in stored chunks)\n";
+    for (const PartitionUsage& p : m.partitions) o << PartitionLine(p, t);
+  }
   return o.str();
 }
 
@@ -105,6 +132,7 @@ std::string InfoJson(const ImageReader& image) {
       {"image_digest", "xxh3-128:" + m.image_digest.ToHex()},
       {"chunk_hashes", m.has_strong_digests() ? "blake2b-256" : ""},
       {"signed_by", m.signature ? sign::Fingerprint(m.signature->signer) : ""},
+      {"partitions", PartitionsJson(m)},
   };
   return j.dump(2) + "\n";
 }

@@ -38,6 +38,8 @@ int Body(int argc, char** argv) {
   pack_cmd->add_option("--label", pack.label, "free text stored in the image");
   pack_cmd->add_flag("--force", pack.force, "pack a Windows that is already a clone (CloneTag)");
   pack_cmd->add_option("--sign", pack.sign_key, "sign the manifest with this NAME.key (keygen)");
+  pack_cmd->add_flag("--keep-free", pack.keep_free,
+                     "copy the free space of ext2/3/4 and NTFS partitions too");
 
   std::string key_name;
   bool key_force = false;

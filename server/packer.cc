@@ -17,6 +17,7 @@
 #include "platform/key_files.h"
 #include "platform/progress_line.h"
 #include "server/clone_check.h"
+#include "server/source_free_space.h"
 
 namespace fleetcast {
 
@@ -45,6 +46,7 @@ class PackWriter {
   /// Writes manifest (signed with `key` unless null), then header, then
   /// syncs; returns the manifest.
   Result<image::Manifest> Finish(const PackOptions& options, uint64_t raw_size,
+                                 std::vector<PartitionUsage> partitions,
                                  const sign::SecretKey* key) {
     Result<ChunkTable> table = ChunkTable::Make(raw_size, options.chunk_size, std::move(entries_));
     if (!table.ok()) return table.status();
@@ -54,6 +56,7 @@ class PackWriter {
     manifest.label = options.label;
     manifest.flags = image::Manifest::kFlagStrongDigests;
     manifest.image_digest = manifest.table.ImageDigest();
+    manifest.partitions = std::move(partitions);
     if (key != nullptr) {
       if (Status s = manifest.SignWith(*key); !s.ok()) return s;
     }
@@ -107,8 +110,29 @@ Status CheckSource(const PackOptions& options, const File& source) {
   return ChunkTable::CheckGeometry(source.size(), options.chunk_size).Prefixed(options.source);
 }
 
+/// Reads, trims and compresses one chunk. A chunk wholly in free space is
+/// not even read: it is stored as a zero chunk. Free bytes of the others are
+/// zeroed, so they compress to nothing and unpack as zeros.
+ChunkJobResult PackOneChunk(const File& source, const ChunkTable& geometry, uint32_t index,
+                            const FreeSpaceMap& free, ChunkCompressor* compressor) {
+  ChunkJobResult r;
+  const uint64_t offset = geometry.RawOffset(index);
+  const uint32_t length = geometry.RawLength(index);
+  if (free.Covers(offset, length)) {
+    r.chunk.zero = true;
+    return r;
+  }
+  Bytes raw(length);
+  r.status = source.ReadAt(offset, raw);
+  if (!r.status.ok()) return r;
+  free.ZeroFree(offset, raw);
+  r.status = compressor->Pack(raw, &r.chunk);
+  return r;
+}
+
 /// Runs the pipeline: up to `window` chunks in flight, written in order.
-Status PackChunks(const PackOptions& options, const File& source, PackWriter* writer) {
+Status PackChunks(const PackOptions& options, const File& source, const FreeSpaceMap& free,
+                  PackWriter* writer) {
   const size_t workers = WorkerPool::Resolve(options.threads);
   std::vector<std::unique_ptr<ChunkCompressor>> compressors;
   for (size_t i = 0; i < workers; ++i) {
@@ -125,11 +149,7 @@ Status PackChunks(const PackOptions& options, const File& source, PackWriter* wr
     while (next < geometry.chunk_count() && pending.size() < window) {
       const uint32_t index = next++;
       pending.push_back(pool.Submit([&, index](size_t worker) {
-        ChunkJobResult r;
-        Bytes raw(geometry.RawLength(index));
-        r.status = source.ReadAt(geometry.RawOffset(index), raw);
-        if (r.status.ok()) r.status = compressors[worker]->Pack(raw, &r.chunk);
-        return r;
+        return PackOneChunk(source, geometry, index, free, compressors[worker].get());
       }));
     }
     ChunkJobResult r = pending.front().get();
@@ -196,6 +216,8 @@ Result<PackSummary> Pack(const PackOptions& options) {
   if (Status s = CheckSource(options, *source); !s.ok()) return s;
   if (Status s = CheckNotAClone(options); !s.ok()) return s;
   source->AdviseSequential();
+  SourceFreeSpace layout = ReadSourceFreeSpace(options.source);
+  if (options.keep_free) layout.free = FreeSpaceMap();
 
   const std::string partial = PartialPath(options.output);
   Result<File> out = File::CreateNew(partial);
@@ -203,9 +225,10 @@ Result<PackSummary> Pack(const PackOptions& options) {
   PackWriter writer(&*out);
   PackSummary summary;
   const auto start = std::chrono::steady_clock::now();
-  Status s = PackChunks(options, *source, &writer);
+  Status s = PackChunks(options, *source, layout.free, &writer);
   Result<image::Manifest> manifest =
-      s.ok() ? writer.Finish(options, source->size(), key ? &*key : nullptr)
+      s.ok() ? writer.Finish(options, source->size(), std::move(layout.partitions),
+                             key ? &*key : nullptr)
              : Result<image::Manifest>(s);
   if (manifest.ok()) s = CommitRename(partial, options.output);
   if (!manifest.ok() || !s.ok()) {

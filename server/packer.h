@@ -1,4 +1,7 @@
-// Pack: turns a raw disk image or block device into an .fcimg. Chunks are
+// Pack: turns a raw disk image or block device into an .fcimg. Unless
+// keep_free, the free space of its ext2/3/4 and NTFS partitions is left out
+// (server/source_free_space.h): wholly free chunks become zero chunks, free
+// bytes in the others are zeroed before compressing. Chunks are
 // read, checked for zeros, hashed and compressed on a worker pool, and
 // written in chunk order, so the output depends only on the input and the
 // options. The file is built under a ".partial-<pid>" name and renamed when
@@ -21,8 +24,9 @@ struct PackOptions {
   int level = 3;
   size_t threads = 0;  // 0: one per core
   std::string label;
-  bool force = false;    // pack a Windows that is already a clone (CloneTag) anyway
-  std::string sign_key;  // NAME.key from keygen: sign the manifest; empty: unsigned
+  bool force = false;      // pack a Windows that is already a clone (CloneTag) anyway
+  std::string sign_key;    // NAME.key from keygen: sign the manifest; empty: unsigned
+  bool keep_free = false;  // store ext and NTFS free space as it is, not as zeros
 };
 
 struct PackSummary {

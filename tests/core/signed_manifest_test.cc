@@ -188,12 +188,14 @@ TEST_F(SignedManifestTest, Version1ManifestStillDecodes) {
 TEST_F(SignedManifestTest, Version1HeaderWithVersion2FlagsIsRefused) {
   ASSERT_TRUE(DecodeImage(file_).ok());
   EXPECT_EQ(DecodeImage(WithHeaderVersion(file_, 1)).status().message(),
-            "manifest: flags 0x3 (chunk hashes, signature) need .fcimg version 2, but the header "
+            "manifest: flags 0x3 (chunk hashes, signature, partitions) need .fcimg version 2, but "
+            "the header "
             "says version 1; pack the image again");
   const Bytes hashed = testing::BuildImage(raw_, kChunk, "lab-a", nullptr, {.version = 2});
   ASSERT_TRUE(DecodeImage(hashed).ok());
   EXPECT_EQ(DecodeImage(WithHeaderVersion(hashed, 1)).status().message(),
-            "manifest: flags 0x1 (chunk hashes, signature) need .fcimg version 2, but the header "
+            "manifest: flags 0x1 (chunk hashes, signature, partitions) need .fcimg version 2, but "
+            "the header "
             "says version 1; pack the image again");
 }
 

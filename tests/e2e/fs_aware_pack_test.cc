@@ -1,0 +1,172 @@
+// Filesystem-aware pack with the real fleetcast-server on disks made in the
+// test (tests/e2e/used_disk.h): free ext4 blocks and NTFS clusters are left
+// out or zeroed, the unpacked filesystems pass fsck and hold the same files,
+// and info reports each partition's used, free and stored bytes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/used_disk.h"
+#include "tests/test_util.h"
+
+namespace fleetcast {
+namespace {
+
+using testing::kExtOffset;
+using testing::kExtSize;
+using testing::kNtfsOffset;
+using testing::kNtfsSize;
+using testing::ProgramResult;
+
+class FsAwarePackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    disk_ = testing::BuildUsedDisk(dir_);
+    ASSERT_FALSE(disk_.path.empty());
+  }
+
+  static ProgramResult Server(std::vector<std::string> args) {
+    args.insert(args.begin(), FLEETCAST_SERVER_BIN);
+    return testing::RunProgram(args);
+  }
+  // Packs the disk with 64 KiB chunks (and `extra` flags); returns info --json.
+  nlohmann::json Pack(const std::string& out, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"pack", disk_.path, out, "--chunk-size", "64K"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProgramResult r = Server(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = Server({"info", "--json", out});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  Bytes Unpack(const std::string& image) {
+    const std::string raw = image + ".raw";
+    const ProgramResult r = Server({"unpack", image, raw});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return testing::ReadFileBytes(raw);
+  }
+  // Free bytes of the ext4 as its superblock counts them (dumpe2fs -h).
+  uint64_t ExtFreeBytes() {
+    const std::string part = dir_ / "ext-info.part";
+    EXPECT_TRUE(testing::ExtractPartition(disk_.path, kExtOffset, kExtSize, part));
+    const std::string out = testing::RunTool({"dumpe2fs", "-h", part}).out;
+    auto field = [&](const std::string& name) {
+      const size_t at = out.find(name + ":");
+      return at == std::string::npos ? 0 : std::stoull(out.substr(at + name.size() + 1));
+    };
+    return field("Free blocks") * field("Block size");
+  }
+
+  testing::TempDir dir_;
+  testing::UsedDisk disk_;
+};
+
+TEST_F(FsAwarePackTest, FreeSpaceIsLeftOutAndTheFilesystemsStayIntact) {
+  const nlohmann::json aware = Pack(dir_ / "aware.fcimg");
+  const nlohmann::json kept = Pack(dir_ / "kept.fcimg", {"--keep-free"});
+  // Noise everywhere: --keep-free stores every chunk; aware stores far fewer.
+  EXPECT_EQ(kept["stored_chunks"], kept["chunk_count"]);
+  EXPECT_LT(aware["stored_chunks"].get<uint64_t>() * 2, kept["stored_chunks"].get<uint64_t>());
+  EXPECT_LT(aware["stored_bytes"].get<uint64_t>() * 2, kept["stored_bytes"].get<uint64_t>());
+
+  const Bytes source = testing::ReadFileBytes(disk_.path);
+  EXPECT_TRUE(Unpack(dir_ / "kept.fcimg") == source) << "--keep-free must be byte-exact";
+  const Bytes unpacked = Unpack(dir_ / "aware.fcimg");
+  ASSERT_EQ(unpacked.size(), source.size());
+  auto in_partition = [](uint64_t i) {
+    return (i >= kNtfsOffset && i < kNtfsOffset + kNtfsSize) ||
+           (i >= kExtOffset && i < kExtOffset + kExtSize);
+  };
+  uint64_t changed = 0, changed_outside = 0, changed_to_nonzero = 0;
+  for (uint64_t i = 0; i < source.size(); ++i) {
+    if (unpacked[i] == source[i]) continue;
+    ++changed;
+    if (!in_partition(i)) ++changed_outside;
+    if (unpacked[i] != 0) ++changed_to_nonzero;
+  }
+  EXPECT_GT(changed, 40 * testing::kMiB) << "free noise should be gone";
+  EXPECT_EQ(changed_outside, 0u) << "space outside partitions is copied whole";
+  EXPECT_EQ(changed_to_nonzero, 0u) << "free space unpacks as zeros";
+  ASSERT_NO_FATAL_FAILURE(testing::ExpectFilesystemsIntact(dir_, dir_ / "aware.fcimg.raw", disk_));
+
+  const ProgramResult v = Server({"verify", dir_ / "aware.fcimg"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+}
+
+TEST_F(FsAwarePackTest, InfoReportsUsedFreeAndStoredPerPartition) {
+  const nlohmann::json aware = Pack(dir_ / "aware.fcimg");
+  const nlohmann::json kept = Pack(dir_ / "kept.fcimg", {"--keep-free"});
+  ASSERT_EQ(aware["partitions"].size(), 2u) << aware.dump();
+  const nlohmann::json& ntfs = aware["partitions"][0];
+  const nlohmann::json& ext = aware["partitions"][1];
+  EXPECT_EQ(ntfs["number"], 1);
+  EXPECT_EQ(ntfs["filesystem"], "NTFS");
+  EXPECT_EQ(ntfs["offset"], kNtfsOffset);
+  EXPECT_EQ(ntfs["size"], kNtfsSize);
+  EXPECT_EQ(ext["number"], 2);
+  EXPECT_EQ(ext["filesystem"], "ext2/3/4");
+  EXPECT_EQ(ext["offset"], kExtOffset);
+  EXPECT_EQ(ext["size"], kExtSize);
+  EXPECT_EQ(ext["free_bytes"], ExtFreeBytes());
+  for (const nlohmann::json& p : {ntfs, ext}) {
+    const uint64_t size = p["size"], used = p["used_bytes"], free = p["free_bytes"];
+    EXPECT_EQ(used + free, size);
+    EXPECT_GT(free, size / 2) << p.dump();           // the files take a few MiB
+    EXPECT_GT(used, 2 * testing::kMiB) << p.dump();  // ... and they are counted
+    const uint64_t stored = p["stored_bytes"];
+    EXPECT_GE(stored, 2 * testing::kMiB) << p.dump();  // the files are noise: all stored
+    EXPECT_LT(stored, size) << p.dump();
+  }
+  // --keep-free measures the same but stores all of each partition.
+  ASSERT_EQ(kept["partitions"].size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(kept["partitions"][i]["used_bytes"], aware["partitions"][i]["used_bytes"]);
+    EXPECT_EQ(kept["partitions"][i]["stored_bytes"], kept["partitions"][i]["size"]);
+  }
+  const ProgramResult text = Server({"info", dir_ / "aware.fcimg"});
+  EXPECT_NE(text.out.find("partitions   2 (stored: bytes in stored chunks)\n  1   NTFS     at "),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("\n  2   ext2/3/4 at 41.0 MiB, 37.0 MiB: used "), std::string::npos)
+      << text.out;
+}
+
+TEST_F(FsAwarePackTest, DiskWithoutATableIsCopiedWhole) {
+  const std::string raw = dir_ / "noise.raw";
+  testing::WriteFileBytes(raw, Bytes(16 * 64 * 1024, 0x5a));
+  ProgramResult r = Server({"pack", raw, dir_ / "noise.fcimg", "--chunk-size", "64K"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Server({"info", "--json", dir_ / "noise.fcimg"});
+  const nlohmann::json info = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_EQ(info["stored_chunks"], 16);
+  EXPECT_TRUE(info["partitions"].empty()) << r.out;
+  EXPECT_TRUE(Unpack(dir_ / "noise.fcimg") == testing::ReadFileBytes(raw));
+}
+
+TEST_F(FsAwarePackTest, ExtWithAnUnreplayedJournalIsCopiedWholeWithAWarning) {
+  const std::string part = dir_ / "dirty.part";
+  ASSERT_TRUE(testing::ExtractPartition(disk_.path, kExtOffset, kExtSize, part));
+  testing::RunTool({"debugfs", "-w", "-R", "feature needs_recovery", part});
+  const std::string disk = dir_ / "dirty.img";
+  testing::WriteFileBytes(disk, testing::ReadFileBytes(disk_.path));
+  testing::RunTool({"dd", "if=" + part, "of=" + disk, "bs=64K", "oflag=seek_bytes",
+                    "seek=" + std::to_string(kExtOffset), "conv=notrunc", "status=none"});
+  ProgramResult r = Server({"pack", disk, dir_ / "dirty.fcimg", "--chunk-size", "64K"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("partition 2 (ext2/3/4): cannot use its free space ("), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("; copying it whole"), std::string::npos) << r.err;
+  r = Server({"info", "--json", dir_ / "dirty.fcimg"});
+  const nlohmann::json info = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_EQ(info["partitions"][1]["filesystem"], "ext2/3/4");
+  EXPECT_EQ(info["partitions"][1]["free_bytes"], 0);
+  EXPECT_EQ(info["partitions"][1]["stored_bytes"], kExtSize);
+  EXPECT_LT(info["partitions"][0]["stored_bytes"].get<uint64_t>(), kNtfsSize);
+  const Bytes unpacked = Unpack(dir_ / "dirty.fcimg");
+  const Bytes source = testing::ReadFileBytes(disk);
+  EXPECT_TRUE(std::equal(source.begin() + kExtOffset, source.begin() + kExtOffset + kExtSize,
+                         unpacked.begin() + kExtOffset));
+}
+
+}  // namespace
+}  // namespace fleetcast
