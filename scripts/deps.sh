@@ -13,7 +13,7 @@ packages=(
   libisal-dev libsodium-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   ntfs-3g-dev libext2fs-dev libhivex-dev
   # tools the demo, tests and benchmarks run
-  zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables
+  zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables partclone
   ntfs-3g libhivex-bin
   # the status page's browser test
   chromium chromium-driver python3-selenium
