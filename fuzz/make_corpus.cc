@@ -164,7 +164,7 @@ bool DatagramSeeds(const fs::path& dir) {
 // `header_version` whose manifest has chunk hashes and, with `key`, is
 // signed. *manifest_bytes gets the manifest alone.
 Bytes PackImage(ByteView raw, uint32_t header_version, const sign::SecretKey* key,
-                Bytes* manifest_bytes) {
+                Bytes* manifest_bytes, bool partitions = false) {
   constexpr uint32_t kChunk = 4096;
   ChunkCompressor compressor(3);
   Bytes file(image::kDataOffset, 0);
@@ -182,6 +182,11 @@ Bytes PackImage(ByteView raw, uint32_t header_version, const sign::SecretKey* ke
   m.label = "seed";
   m.image_digest = m.table.ImageDigest();
   m.flags = image::Manifest::kFlagStrongDigests;
+  if (partitions) {
+    // A filesystem-aware pack's list: an ext4 and a partition it could not read.
+    m.partitions = {{4096, 8192, 4096, 4096, 1, FsKind::kExt},
+                    {12288, raw.size() - 12288, raw.size() - 12288, 0, 2, FsKind::kUnknown}};
+  }
   if (key != nullptr) (void)m.SignWith(*key);
   manifest_bytes->clear();
   m.EncodeTo(manifest_bytes);
@@ -208,15 +213,18 @@ bool ImageSeeds(const fs::path& dir) {
   Bytes raw = Pattern(3 * 4096, 3);
   raw.resize(4 * 4096, 0);
   for (int i = 0; i < 2048; ++i) raw.push_back(static_cast<uint8_t>('a' + i % 7));
-  Bytes signed_manifest, hashed_manifest, unused;
+  Bytes signed_manifest, hashed_manifest, listed_manifest, unused;
   const Bytes signed_image = PackImage(raw, 2, &sk, &signed_manifest);
   const Bytes hashed_image = PackImage(raw, 2, nullptr, &hashed_manifest);
+  const Bytes listed_image = PackImage(raw, 2, &sk, &listed_manifest, true);
   // The refused mix: a version-1 header over a signed manifest.
   const Bytes old_header = PackImage(raw, 1, &sk, &unused);
   return Write(dir, "image_v2_signed", signed_image) &&
          Write(dir, "image_v2_hashes", hashed_image) &&
          Write(dir, "manifest_v2_signed", signed_manifest) &&
          Write(dir, "manifest_v2_hashes", hashed_manifest) &&
+         Write(dir, "image_v2_partitions", listed_image) &&
+         Write(dir, "manifest_v2_partitions", listed_manifest) &&
          Write(dir, "image_v1_header_v2_flags", old_header);
 }
 

@@ -45,16 +45,24 @@ class FsAwarePackTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return testing::ReadFileBytes(raw);
   }
+  // The number after "name:" in out, 0 if missing.
+  static uint64_t Field(const std::string& out, const std::string& name) {
+    const size_t at = out.find(name + ":");
+    return at == std::string::npos ? 0 : std::stoull(out.substr(at + name.size() + 1));
+  }
   // Free bytes of the ext4 as its superblock counts them (dumpe2fs -h).
   uint64_t ExtFreeBytes() {
     const std::string part = dir_ / "ext-info.part";
     EXPECT_TRUE(testing::ExtractPartition(disk_.path, kExtOffset, kExtSize, part));
     const std::string out = testing::RunTool({"dumpe2fs", "-h", part}).out;
-    auto field = [&](const std::string& name) {
-      const size_t at = out.find(name + ":");
-      return at == std::string::npos ? 0 : std::stoull(out.substr(at + name.size() + 1));
-    };
-    return field("Free blocks") * field("Block size");
+    return Field(out, "Free blocks") * Field(out, "Block size");
+  }
+  // Free bytes of the NTFS as ntfsinfo counts its $Bitmap.
+  uint64_t NtfsFreeBytes() {
+    const std::string part = dir_ / "ntfs-info.part";
+    EXPECT_TRUE(testing::ExtractPartition(disk_.path, kNtfsOffset, kNtfsSize, part));
+    const std::string out = testing::RunTool({"ntfsinfo", "-m", part}).out;
+    return Field(out, "Free Clusters") * Field(out, "Cluster Size");
   }
 
   testing::TempDir dir_;
@@ -108,6 +116,7 @@ TEST_F(FsAwarePackTest, InfoReportsUsedFreeAndStoredPerPartition) {
   EXPECT_EQ(ext["offset"], kExtOffset);
   EXPECT_EQ(ext["size"], kExtSize);
   EXPECT_EQ(ext["free_bytes"], ExtFreeBytes());
+  EXPECT_EQ(ntfs["free_bytes"], NtfsFreeBytes());
   for (const nlohmann::json& p : {ntfs, ext}) {
     const uint64_t size = p["size"], used = p["used_bytes"], free = p["free_bytes"];
     EXPECT_EQ(used + free, size);
