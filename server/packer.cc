@@ -216,8 +216,6 @@ Result<PackSummary> Pack(const PackOptions& options) {
   if (Status s = CheckSource(options, *source); !s.ok()) return s;
   if (Status s = CheckNotAClone(options); !s.ok()) return s;
   source->AdviseSequential();
-  SourceFreeSpace layout = ReadSourceFreeSpace(options.source);
-  if (options.keep_free) layout.free = FreeSpaceMap();
 
   const std::string partial = PartialPath(options.output);
   Result<File> out = File::CreateNew(partial);
@@ -225,6 +223,8 @@ Result<PackSummary> Pack(const PackOptions& options) {
   PackWriter writer(&*out);
   PackSummary summary;
   const auto start = std::chrono::steady_clock::now();
+  SourceFreeSpace layout = ReadSourceFreeSpace(options.source);
+  if (options.keep_free) layout.free = FreeSpaceMap();
   Status s = PackChunks(options, *source, layout.free, &writer);
   Result<image::Manifest> manifest =
       s.ok() ? writer.Finish(options, source->size(), std::move(layout.partitions),
