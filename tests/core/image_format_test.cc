@@ -212,10 +212,13 @@ TEST_F(ImageFormatTest, CorruptFieldsNameTheField) {
   EditManifest([](Bytes* m) { EncodeFixed16(m->data() + 18, 300); });
   EXPECT_EQ(Decode(), "manifest: label size 300 is out of range");
   SetUp();
-  EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 4); });
+  EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 8); });
   EXPECT_EQ(Decode(),
-            "manifest: flags 0x4 name features this fleetcast lacks; use a newer "
+            "manifest: flags 0x8 name features this fleetcast lacks; use a newer "
             "fleetcast");
+  SetUp();
+  EditManifest([](Bytes* m) { EncodeFixed32(m->data() + 24, 4); });
+  EXPECT_EQ(Decode(), "manifest: partition list is missing or empty");
   SetUp();
   EditManifest([&](Bytes* m) { (*m)[EntryOffset(2) + 24] ^= 1; });
   EXPECT_EQ(Decode(), "manifest: image digest does not match the chunk table");
