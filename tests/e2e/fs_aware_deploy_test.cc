@@ -21,7 +21,8 @@ TEST(FsAwareDeployTest, LoopbackDeployEqualsUnpack) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   ChildProcess server({FLEETCAST_SERVER_BIN, "serve", img, "--interface", "lo", "--min-clients",
-                       "1", "--max-wait", "60", "--rate", "300m", "--port", "7580"});
+                       "1", "--max-wait", "60", "--rate", "300m", "--port", "7580", "--http",
+                       "127.0.0.1:0"});
   ChildProcess client({FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7580", "--target",
                        dir / "node1.raw", "--node-id", "node1"});
   const ProgramResult c = client.Wait(kTimeout);
