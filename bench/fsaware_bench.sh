@@ -103,7 +103,7 @@ for name in realistic used; do
     step "$name: deploy ($kind)"
     deploy() {
       rm -f "$work/node.raw"
-      "$server" serve "$img" --interface lo --min-clients 1 --max-wait 60 --rate 1g --port 7589 \
+      "$server" serve "$img" --interface lo --min-clients 1 --max-wait 60 --rate 1g --port 7589 --http 127.0.0.1:0 \
         >"$work/serve.log" 2>&1 &
       local spid=$!
       "$client" receive --server 127.0.0.1:7589 --target "$work/node.raw" --node-id bench1 \
