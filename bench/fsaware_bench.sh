@@ -127,7 +127,7 @@ $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg). *realistic*: scri
 seed 1 (MBR + ext4, free blocks never written, so zero). *used*: the same disk after a file
 of 60% of its free space was written and deleted (its blocks keep their bytes).
 
-| disk | packer | stored MiB | pack s | chunks stored |
+| disk | packer | output MiB | pack s | chunks stored |
 |------|--------|-----------:|-------:|--------------:|
 ${pack_rows}
 Full deployment, loopback, 1 receiver, \`serve --rate 1g\`, from serve start to the receiver's exit
