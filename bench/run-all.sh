@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark, in one command: rewrites each generated table of
-# bench/RESULTS.md (pack and component benchmarks, the repair-planning
+# bench/RESULTS.md (pack and component benchmarks, filesystem-aware packing, the repair-planning
 # simulation, the end-to-end deployments against udpcast and uftp). Run as
 # root on an otherwise idle machine; the deployment grid takes about an hour.
 # Usage: bench/run-all.sh [BUILD_DIR]   (default build-bench; env as for deploy_bench.sh)
@@ -11,5 +11,6 @@ scripts/deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null
 bench/pack_bench.sh "$build"
+bench/fsaware_bench.sh "$build"
 bench/repair_sim.sh "$build"
 bench/deploy_bench.sh "$build"
