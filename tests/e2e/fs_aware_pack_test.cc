@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/coding.h"
 #include "tests/e2e/used_disk.h"
 #include "tests/test_util.h"
 
@@ -178,6 +179,36 @@ TEST_F(FsAwarePackTest, ExtWithAnUnreplayedJournalIsCopiedWholeWithAWarning) {
   const Bytes source = testing::ReadFileBytes(disk);
   EXPECT_TRUE(std::equal(source.begin() + kExtOffset, source.begin() + kExtOffset + kExtSize,
                          unpacked.begin() + kExtOffset));
+}
+
+// One partition's free blocks may be another's data: a table whose
+// partitions overlap gives no free space at all.
+TEST_F(FsAwarePackTest, OverlappingPartitionsAreCopiedWhole) {
+  Bytes disk = testing::ReadFileBytes(disk_.path);
+  auto entry = [&](int slot, uint8_t type, uint64_t offset, uint64_t size) {
+    uint8_t* e = disk.data() + 446 + 16 * slot;
+    std::fill(e, e + 16, 0);
+    e[4] = type;
+    EncodeFixed32(e + 8, static_cast<uint32_t>(offset / 512));
+    EncodeFixed32(e + 12, static_cast<uint32_t>(size / 512));
+  };
+  // An MBR in place of the protective one: NTFS, ext4, and a third
+  // partition over the end of the NTFS and the start of the ext4.
+  entry(0, 0x07, kNtfsOffset, kNtfsSize);
+  entry(1, 0x83, kExtOffset, kExtSize);
+  entry(2, 0x83, kExtOffset - testing::kMiB, 2 * testing::kMiB);
+  entry(3, 0x00, 0, 0);
+  const std::string path = dir_ / "overlap.img";
+  testing::WriteFileBytes(path, disk);
+  ProgramResult r = Server({"pack", path, dir_ / "overlap.fcimg", "--chunk-size", "64K"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(path + ": partitions overlap; copying the whole disk"), std::string::npos)
+      << r.err;
+  r = Server({"info", "--json", dir_ / "overlap.fcimg"});
+  const nlohmann::json info = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_EQ(info["partitions"].size(), 3u) << r.out;
+  for (const nlohmann::json& p : info["partitions"]) EXPECT_EQ(p["free_bytes"], 0) << p.dump();
+  EXPECT_TRUE(Unpack(dir_ / "overlap.fcimg") == disk);
 }
 
 }  // namespace
