@@ -191,6 +191,8 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
+      // The new server knows nothing of this disk: tell it what is written.
+      if (Status s = SendHave(); !s.ok()) return s;
       return StartReceiving(session);
     }
     Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
@@ -217,14 +219,31 @@ class Receiver {
     buffers_.resize(workers_);
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
-    if (target_->existed()) ScanTarget();
+    if (target_->existed() && !options_.full) ScanTarget();
+    reused_ = state_->done_count();
     spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
                  manifest_.table.stored_count() - state_->done_count(),
                  manifest_.table.stored_count(), options_.target,
-                 target_->existed()
+                 target_->existed() && !options_.full
                      ? " (" + std::to_string(state_->done_count()) + " found already correct on it)"
                      : "");
+    // Joining the group first would let the first pass's shards queue up
+    // while the server still waits for this.
+    if (Status s = SendHave(); !s.ok()) return s;
     return StartReceiving(session);
+  }
+
+  // Tells the server which chunks this disk already holds, so no pass sends
+  // them (docs/protocol.md, `have`).
+  Status SendHave() {
+    HaveSet have;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      have = state_->DoneSet();
+    }
+    Status s = conn_.Send(control::Have{have.bytes()});
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   Status CheckTrusted(const image::Manifest& m) const {
@@ -240,8 +259,11 @@ class Receiver {
 
   // A restarted client keeps what its disk already holds; with --trust, only
   // chunks whose BLAKE2b-256 matches too.
+  // Reads only the chunks the image stores, on every worker at once.
   void ScanTarget() {
     const ChunkTable& t = manifest_.table;
+    ProgressLine progress("scan", t.stored_raw_bytes());
+    uint64_t scanned = 0;
     std::vector<std::future<bool>> same;
     for (const ChunkEntry& e : t.entries()) {
       same.push_back(pool_->Submit([&, e](size_t worker) {
@@ -251,8 +273,14 @@ class Receiver {
       }));
     }
     for (size_t i = 0; i < same.size(); ++i) {
-      if (same[i].get()) state_->MarkDone(t.entries()[i].index);
+      const uint32_t chunk = t.entries()[i].index;
+      if (same[i].get()) state_->MarkDone(chunk);
+      scanned += t.RawLength(chunk);
+      progress.Update(scanned);
     }
+    progress.Finish(scanned);
+    spdlog::info("node {}: scanned {} of {} in {:.2f} s", node_, HumanBytes(scanned),
+                 options_.target, progress.elapsed());
   }
 
   // --- data plane ----------------------------------------------------------
@@ -358,6 +386,7 @@ class Receiver {
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
       state_->MarkDone(chunk);
+      ++written_;
       spdlog::debug("chunk {} written", chunk);
       return;
     }
@@ -491,13 +520,13 @@ class Receiver {
       if (Status s = VerifyAndInject(); !s.ok()) return s;
     }
     done_sent_ = true;
-    Status s = conn_.Send(control::Done{verified_digest_});
+    Status s = conn_.Send(control::Done{verified_digest_, reused_, written_});
     connection_lost_ = !s.ok();
     return s;
   }
 
   Status VerifyAndInject() {
-    if (Status s = target_->HandleZeroChunks(manifest_.table, options_.zero); !s.ok()) return s;
+    if (Status s = HandleZeroChunks(); !s.ok()) return s;
     if (Status s = target_->Flush(); !s.ok()) return s;
     Result<Digest128> digest = DiskDigest();
     if (!digest.ok()) return digest.status();
@@ -527,6 +556,33 @@ class Receiver {
     for (const std::string& line : report->lines) spdlog::info("node {}: {}", node_, line);
     spdlog::info("node {}: identity of {} written", node_, identity_->hostname);
     return Status::OK();
+  }
+
+  // Applies the zero policy to every zero chunk, on every worker at once.
+  // With --zero, a chunk that already reads zero is reused, not written.
+  Status HandleZeroChunks() {
+    if (options_.zero == ZeroPolicy::kLeave) return Status::OK();
+    const ChunkTable& t = manifest_.table;
+    std::vector<std::future<Result<bool>>> jobs;
+    for (uint32_t i = 0; i < t.chunk_count(); ++i) {
+      if (t.Find(i) != nullptr) continue;
+      jobs.push_back(pool_->Submit([&, i](size_t worker) -> Result<bool> {
+        if (options_.zero == ZeroPolicy::kDiscard) {
+          Status s = target_->DiscardChunk(t, i);
+          return s.ok() ? Result<bool>(true) : Result<bool>(s);
+        }
+        bool written = false;
+        Status s = target_->ZeroChunk(t, i, !options_.full, &buffers_[worker], &written);
+        return s.ok() ? Result<bool>(written) : Result<bool>(s);
+      }));
+    }
+    Status first;
+    for (auto& job : jobs) {
+      Result<bool> written = job.get();
+      if (!written.ok() && first.ok()) first = written.status();
+      if (written.ok()) ++(*written ? written_ : reused_);
+    }
+    return first;
   }
 
   // Re-reads the disk: every stored chunk, and zero chunks that were written.
@@ -599,6 +655,10 @@ class Receiver {
   std::unique_ptr<wire::DatagramSeal> seal_;  // the session's; set before the receive thread runs
   Bytes clear_;  // the receive thread's: an encrypted datagram's clear payload
   std::atomic<uint64_t> strong_rejected_{0};  // chunks whose BLAKE2b-256 did not match
+  // For the server's report: chunks found correct on the disk (the scan, and
+  // zero chunks that read zero) and chunks written.
+  uint64_t reused_ = 0;
+  std::atomic<uint64_t> written_{0};
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;
