@@ -14,6 +14,7 @@
 #include "client/identity_injector.h"
 #include "core/chunk_codec.h"
 #include "core/datagram_seal.h"
+#include "core/have_set.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
 #include "core/receive_state.h"
@@ -210,6 +211,7 @@ class Receiver {
     target_ = std::make_unique<DiskTarget>(std::move(t).value());
     const size_t window =
         std::max<uint64_t>(4, options_.window_bytes / manifest_.table.chunk_size());
+    kept_ = HaveSet(manifest_.table.chunk_count());
     state_ = std::make_unique<ReceiveState>(manifest_.table, session.shard_size,
                                             session.max_data_shards, window);
     workers_ = WorkerPool::Resolve(options_.threads);
@@ -274,7 +276,10 @@ class Receiver {
     }
     for (size_t i = 0; i < same.size(); ++i) {
       const uint32_t chunk = t.entries()[i].index;
-      if (same[i].get()) state_->MarkDone(chunk);
+      if (same[i].get()) {
+        state_->MarkDone(chunk);
+        kept_.Set(chunk);
+      }
       scanned += t.RawLength(chunk);
       progress.Update(scanned);
     }
@@ -563,10 +568,10 @@ class Receiver {
   Status HandleZeroChunks() {
     if (options_.zero == ZeroPolicy::kLeave) return Status::OK();
     const ChunkTable& t = manifest_.table;
-    std::vector<std::future<Result<bool>>> jobs;
+    std::vector<std::pair<uint32_t, std::future<Result<bool>>>> jobs;
     for (uint32_t i = 0; i < t.chunk_count(); ++i) {
       if (t.Find(i) != nullptr) continue;
-      jobs.push_back(pool_->Submit([&, i](size_t worker) -> Result<bool> {
+      jobs.emplace_back(i, pool_->Submit([&, i](size_t worker) -> Result<bool> {
         if (options_.zero == ZeroPolicy::kDiscard) {
           Status s = target_->DiscardChunk(t, i);
           return s.ok() ? Result<bool>(true) : Result<bool>(s);
@@ -577,20 +582,32 @@ class Receiver {
       }));
     }
     Status first;
-    for (auto& job : jobs) {
+    for (auto& [chunk, job] : jobs) {
       Result<bool> written = job.get();
-      if (!written.ok() && first.ok()) first = written.status();
-      if (written.ok()) ++(*written ? written_ : reused_);
+      if (!written.ok()) {
+        if (first.ok()) first = written.status();
+        continue;
+      }
+      if (*written) {
+        ++written_;
+      } else {
+        ++reused_;
+        kept_.Set(chunk);
+      }
     }
     return first;
   }
 
-  // Re-reads the disk: every stored chunk, and zero chunks that were written.
+  // Re-reads the disk: every stored chunk, and zero chunks with --zero or
+  // --discard, but for chunks read and found correct just before (kept_):
+  // nothing has written them since, and re-reading them would double the
+  // cost of re-imaging an unchanged disk.
   Result<Digest128> DiskDigest() {
     const ChunkTable& t = manifest_.table;
     std::vector<std::future<Result<Digest128>>> parts;
     for (uint32_t i = 0; i < t.chunk_count(); ++i) {
-      const bool on_disk = t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave;
+      const bool on_disk =
+          (t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave) && !kept_.Has(i);
       parts.push_back(pool_->Submit([&, i, on_disk](size_t worker) -> Result<Digest128> {
         return on_disk ? target_->ReadDigest(t, i, &buffers_[worker])
                        : Result<Digest128>(t.RawDigest(i));
@@ -659,6 +676,9 @@ class Receiver {
   // zero chunks that read zero) and chunks written.
   uint64_t reused_ = 0;
   std::atomic<uint64_t> written_{0};
+  // Chunks read from the disk and found correct (the scan; zero chunks that
+  // read zero): the final check need not read them again. Control thread.
+  HaveSet kept_;
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;
