@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Re-imaging benchmark (issue 10): N receivers on a namespace LAN
 # (scripts/netns-lan.sh) whose disks already hold the realistic image except
-# for a fraction SPOIL of its stored chunks (scattered, different on each
-# receiver), against, in the same run, a full deployment to empty disks and
+# for a fraction SPOIL of its stored chunks (scattered; the same chunks on
+# every disk, as after an image update, or with SPREAD=each different ones on
+# each disk, so the server sends about N times as much), against, in the same run, a full deployment to empty disks and
 # the time to read those disks once (every disk at once, `cat` to
 # /dev/null). Disks are files on a tmpfs. Every receiver's disk is checked
 # against the source by digest after every deployment; a wrong byte or a
 # non-zero exit stops the benchmark with one line.
 # Prints a markdown table and writes it into bench/RESULTS.md between
-# <!-- reimage-bench:begin --> and <!-- reimage-bench:end -->.
+# <!-- reimage-bench-$spread:begin --> and <!-- reimage-bench-$spread:end -->.
 # Usage: bench/reimage_bench.sh BUILD_DIR   (root; knobs, defaults shown:
-#   N=8 SPOIL=0.02 RUNS=3 RATE=1gbit BENCH_PREFIX=fcreimg)
+#   N=8 SPOIL=0.02 SPREAD=same RUNS=3 RATE=1gbit BENCH_PREFIX=fcreimg)
 set -euo pipefail
 usage() { echo "usage: bench/reimage_bench.sh BUILD_DIR   (root; see the header for the knobs)" >&2; exit 2; }
 [[ $# -eq 1 && $1 != -* ]] || usage
 cd "$(dirname "$0")/.."
 build=$1
-n=${N:-8} spoil=${SPOIL:-0.02} runs=${RUNS:-3} rate=${RATE:-1gbit}
+n=${N:-8} spoil=${SPOIL:-0.02} spread=${SPREAD:-same} runs=${RUNS:-3} rate=${RATE:-1gbit}
 prefix=${BENCH_PREFIX:-fcreimg} srv=${BENCH_PREFIX:-fcreimg}-srv
 work=out/bench rx=out/bench/reimage-rx logs=out/bench/reimage-logs results=bench/RESULTS.md
 limit=300 # seconds: bound on every process of a run
@@ -27,6 +28,7 @@ die() { echo "reimage_bench: error: $*" >&2; exit 1; }
   die "no fleetcast-server/fleetcast-client in $build; build them first"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS=$runs; use a positive number"
 [[ $n =~ ^[1-9][0-9]?$ ]] || die "N=$n; use a receiver count"
+[[ $spread =~ ^(same|each)$ ]] || die "SPREAD=$spread; use same or each"
 digest_cmd=sha256sum
 if command -v xxh128sum >/dev/null; then digest_cmd=xxh128sum; fi
 
@@ -85,12 +87,15 @@ deploy() {
 }
 
 # Makes every disk the image but for SPOIL of its non-zero chunks (one byte
-# in every 4 KiB flipped), chosen at random with seed run*100+i.
+# in every 4 KiB flipped), chosen at random with seed run*100 (+i with
+# SPREAD=each).
 prepare() {
-  local run=$1 i
+  local run=$1 i seed
   for ((i = 1; i <= n; i++)); do
     cp "$image" "$rx/rcv$i.raw"
-    python3 - "$rx/rcv$i.raw" "$spoil" "$((run * 100 + i))" <<'PY'
+    seed=$((run * 100))
+    if [[ $spread == each ]]; then seed=$((seed + i)); fi
+    python3 - "$rx/rcv$i.raw" "$spoil" "$seed" <<'PY'
 import random, sys
 path, fraction, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 chunk = 1 << 20
@@ -146,15 +151,15 @@ ratio_read=$(calc "$rw / $rd")
 verdict() { if (($(calc "$1"))); then echo PASS; else echo MISS; fi; }
 
 git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
-section="## Re-imaging: incremental deployment (\`bench/reimage_bench.sh\`)
+section="## Re-imaging: incremental deployment (\`bench/reimage_bench.sh\`, SPREAD=$spread)
 
 - date: $started; git: $git_rev; machine: nproc $(nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -sr)
 - load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)
-- run as: \`N=$n SPOIL=$spoil RUNS=$runs RATE=$rate bench/reimage_bench.sh $build\`
+- run as: \`N=$n SPOIL=$spoil SPREAD=$spread RUNS=$runs RATE=$rate bench/reimage_bench.sh $build\`
 - image: realistic ($raw_bytes bytes raw, \`bench/make-images.sh\`); $n receivers on a namespace
   LAN at $rate, disks are files on a tmpfs; median of $runs runs each, in the same run
 - full deployment: empty disks. Re-image: each disk the image but for $(fmt 0 "$(calc "$spoil * 100")")% of its
-  non-zero chunks (random, different per disk and run). Read once: \`cat\` of all $n disks at once
+  non-zero chunks (random per run; $(if [[ $spread == same ]]; then echo "the same chunks on every disk"; else echo "different on each disk"; fi)). Read once: \`cat\` of all $n disks at once
 - every disk checked with $digest_cmd after every deployment
 
 | what | wall s | datagrams | chunks reused (all nodes) | chunks written (all nodes) |
@@ -170,13 +175,14 @@ section="## Re-imaging: incremental deployment (\`bench/reimage_bench.sh\`)
 
 printf '\n%s\n' "$section"
 [[ -f $results ]] || touch "$results"
-grep -qx '<!-- reimage-bench:begin -->' "$results" ||
-  printf '\n<!-- reimage-bench:begin -->\n<!-- reimage-bench:end -->\n' >>"$results"
-SECTION=$section python3 - "$results" <<'PY'
+grep -qx "<!-- reimage-bench-$spread:begin -->" "$results" ||
+  printf '\n<!-- reimage-bench-%s:begin -->\n<!-- reimage-bench-%s:end -->\n' "$spread" "$spread" >>"$results"
+SECTION=$section SPREAD=$spread python3 - "$results" <<'PY'
 import os, sys
 path = sys.argv[1]
 text = open(path).read()
-begin, end = "<!-- reimage-bench:begin -->", "<!-- reimage-bench:end -->"
+spread = os.environ["SPREAD"]
+begin, end = f"<!-- reimage-bench-{spread}:begin -->", f"<!-- reimage-bench-{spread}:end -->"
 head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 open(path, "w").write(head + begin + "\n" + os.environ["SECTION"] + "\n" + end + tail)
