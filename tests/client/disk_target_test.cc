@@ -16,7 +16,7 @@ class DiskTargetZeroTest : public ::testing::Test {
   // Three chunks: 0 stored, 1 and 2 zero in the image. On the disk, chunk 1
   // reads zero and chunk 2 holds old bytes.
   void SetUp() override {
-    Bytes disk(3 * kChunk, 0);
+    Bytes disk(size_t{3} * kChunk, 0);
     for (size_t i = 0; i < kChunk; ++i) disk[i] = 'a';
     disk[2 * kChunk + 100] = 7;
     testing::WriteFileBytes(path_, disk);
