@@ -29,7 +29,7 @@ class DiskTargetZeroTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string path_ = dir_ / "t.raw";
-  ChunkTable table_ = ChunkTable::Make(3 * kChunk, kChunk, {{0, 100, 0, 1, {}}}).value();
+  ChunkTable table_ = ChunkTable::Make(uint64_t{3} * kChunk, kChunk, {{0, 100, 0, 1, {}}}).value();
 };
 
 TEST_F(DiskTargetZeroTest, AChunkThatReadsZeroIsNotWritten) {
