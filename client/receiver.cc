@@ -221,14 +221,15 @@ class Receiver {
     buffers_.resize(workers_);
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
-    if (target_->existed() && !options_.full) ScanTarget();
+    const bool scan = target_->existed() && !options_.full;
+    const std::string scanned = scan ? ScanTarget() : "";
     reused_ = state_->done_count();
-    spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
-                 manifest_.table.stored_count() - state_->done_count(),
-                 manifest_.table.stored_count(), options_.target,
-                 target_->existed() && !options_.full
-                     ? " (" + std::to_string(state_->done_count()) + " found already correct on it)"
-                     : "");
+    spdlog::info(
+        "node {}: {} of {} chunks to receive into {}{}", node_,
+        manifest_.table.stored_count() - state_->done_count(), manifest_.table.stored_count(),
+        options_.target,
+        scan ? " (" + std::to_string(state_->done_count()) + " found already correct on it)" : "");
+    if (scan) spdlog::info("node {}: {}", node_, scanned);
     // Joining the group first would let the first pass's shards queue up
     // while the server still waits for this.
     if (Status s = SendHave(); !s.ok()) return s;
@@ -262,7 +263,8 @@ class Receiver {
   // A restarted client keeps what its disk already holds; with --trust, only
   // chunks whose BLAKE2b-256 matches too.
   // Reads only the chunks the image stores, on every worker at once.
-  void ScanTarget() {
+  // Returns what it read, and how fast, for the log.
+  std::string ScanTarget() {
     const ChunkTable& t = manifest_.table;
     ProgressLine progress("scan", t.stored_raw_bytes());
     uint64_t scanned = 0;
@@ -284,8 +286,7 @@ class Receiver {
       progress.Update(scanned);
     }
     progress.Finish(scanned);
-    spdlog::info("node {}: scanned {} of {} in {:.2f} s", node_, HumanBytes(scanned),
-                 options_.target, progress.elapsed());
+    return fmt::format("scanned {} of it in {:.2f} s", HumanBytes(scanned), progress.elapsed());
   }
 
   // --- data plane ----------------------------------------------------------

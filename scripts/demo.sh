@@ -260,7 +260,7 @@ done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 wait "$serve_pid" || status=1
-grep -hE "found already correct|scanned" "$work"/node?-again.log | sed 's/^.*info: /  /'
+grep -hE "found already correct|scanned " "$work"/node?-again.log | sed 's/^.*info: /  /'
 cat "$work/serve-again.out"
 first=$(grep -oE "sent [0-9]+ datagrams" "$work/serve.log" | grep -oE "[0-9]+")
 again=$(grep -oE "sent [0-9]+ datagrams" "$work/serve-again.log" | grep -oE "[0-9]+")
