@@ -192,9 +192,9 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
+      if (Status s = StartReceiving(session); !s.ok()) return s;
       // The new server knows nothing of this disk: tell it what is written.
-      if (Status s = SendHave(); !s.ok()) return s;
-      return StartReceiving(session);
+      return SendHave();
     }
     Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
     if (!m.ok()) return m.status().Prefixed("server's manifest");
@@ -230,10 +230,10 @@ class Receiver {
         options_.target,
         scan ? " (" + std::to_string(state_->done_count()) + " found already correct on it)" : "");
     if (scan) spdlog::info("node {}: {}", node_, scanned);
-    // Joining the group first would let the first pass's shards queue up
-    // while the server still waits for this.
-    if (Status s = SendHave(); !s.ok()) return s;
-    return StartReceiving(session);
+    // The group first: the server may start the stream as soon as it hears
+    // this, and the switch needs a moment to forward the group here.
+    if (Status s = StartReceiving(session); !s.ok()) return s;
+    return SendHave();
   }
 
   // Tells the server which chunks this disk already holds, so no pass sends
@@ -426,7 +426,7 @@ class Receiver {
       if (Status s = SendProgress(); !s.ok()) return s;
       if (Status s = MaybeReport(); !s.ok()) return s;
       Result<control::Message> m =
-          conn_.Receive(report_due_ != 0 ? kReportPoll : kProgressInterval);
+          conn_.Receive(report_due_ != 0 || LastWrites() ? kReportPoll : kProgressInterval);
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -464,6 +464,15 @@ class Receiver {
   uint64_t Done() {
     std::lock_guard<std::mutex> lock(mu_);
     return state_->done_bytes();
+  }
+
+  // Nothing is left to receive, only writes to finish: look often, so
+  // `done` goes out as soon as the last one lands (a re-image is mostly
+  // this wait).
+  bool LastWrites() {
+    if (done_sent_) return false;
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_->done_count() + state_->writing_count() >= manifest_.table.stored_count();
   }
 
   bool AllWritten() {
