@@ -10,7 +10,8 @@
 # of its disk (debugfs, ntfscat) and compares them with what was rendered.
 # Last, a re-image of the same 4 disks: each client scans its disk, the
 # server sends only the chunks some disk lacks (those its identity changed),
-# and the summary says per node how many chunks were reused and written.
+# --zero rewrites only the zero chunks that no longer read zero, and the
+# summary says per node how many chunks were reused and written.
 # Usage: scripts/demo.sh [WORK_DIR]    (default: ./out/demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -247,6 +248,8 @@ rm -f "$work"/node*.ntfs
 [[ $status -eq 0 ]] || { echo "demo: error: an identity did not land; logs in $work"; exit 1; }
 echo "demo: every node verified its disk and wrote its own identity; cluster lab came up lead first"
 
+# --zero: the identities wrote into free space too (chunks that are zero in
+# the image); the disks must read zero there again to match sample.raw.
 say "re-image the same 4 disks: only what changed is sent and written"
 in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
   --max-wait 30 --rate 1g --port 7012 >"$work/serve-again.out" 2>"$work/serve-again.log" &
@@ -254,7 +257,7 @@ serve_pid=$!
 pids=()
 for i in 1 2 3 4; do
   in_node "$i" "$client" receive --server "$server_addr:7012" --target "$work/node$i.raw" \
-    --node-id "node$i" 2>"$work/node$i-again.log" &
+    --node-id "node$i" --zero 2>"$work/node$i-again.log" &
   pids+=($!)
 done
 status=0
