@@ -15,7 +15,10 @@
 
 namespace fleetcast {
 
-/// What to do with chunks that are all zero in the image.
+/// What to do with chunks that are all zero in the image: leave the disk as
+/// it is there (free space: a fresh disk or sparse file reads zero anyway),
+/// make it read zero (writing only where it does not already, unless
+/// receive --full), or discard (TRIM) it.
 enum class ZeroPolicy { kLeave, kWrite, kDiscard };
 
 class DiskTarget {
@@ -34,13 +37,25 @@ class DiskTarget {
   Status Write(uint64_t offset, ByteView bytes) const {
     return file_.WriteAt(offset, bytes).Prefixed("--target", " ");
   }
-  /// Applies the zero policy to every zero chunk of the table.
-  Status HandleZeroChunks(const ChunkTable& table, ZeroPolicy policy) const;
+  /// Makes zero chunk `index` of the table read zero: with `check`, reads it
+  /// into *buffer first and writes nothing if it already does. *written
+  /// says whether it wrote. May be called from several threads at once.
+  Status ZeroChunk(const ChunkTable& table, uint32_t index, bool check, Bytes* buffer,
+                   bool* written) const;
+  /// Discards (TRIMs) zero chunk `index` of the table.
+  Status DiscardChunk(const ChunkTable& table, uint32_t index) const {
+    return file_.Discard(table.RawOffset(index), table.RawLength(index));
+  }
   /// Flushes to the disk and drops the cached pages, so reads hit the disk.
   Status Flush() const;
   /// XXH3-128 of the raw range of chunk `index`, read from the disk into
   /// *buffer (reused between calls).
   Result<Digest128> ReadDigest(const ChunkTable& table, uint32_t index, Bytes* buffer) const;
+  /// The same digest, read and hashed a cache-sized piece at a time (about
+  /// twice as fast as reading the chunk whole, then hashing it); *buffer
+  /// holds only the last piece after.
+  Result<Digest128> ReadDigestInPieces(const ChunkTable& table, uint32_t index,
+                                       Bytes* buffer) const;
 
  private:
   DiskTarget(File file, bool existed) : file_(std::move(file)), existed_(existed) {}

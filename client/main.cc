@@ -33,7 +33,11 @@ int Body(int argc, char** argv) {
   receive_cmd->add_option("--interface", receive.interface,
                           "interface to receive on (default: the one that reaches the server)");
   receive_cmd->add_option("--node-id", receive.node_id, "name of this node (default: its MAC)");
-  receive_cmd->add_flag("--zero", zero, "write zeros where the image's chunks are zero");
+  receive_cmd->add_flag("--zero", zero,
+                        "make the disk read zero where the image's chunks are zero (writing "
+                        "only where it does not already)");
+  receive_cmd->add_flag("--full", receive.full,
+                        "write the whole image, even chunks the disk already holds");
   receive_cmd->add_flag("--discard", discard, "discard (TRIM) where the image's chunks are zero");
   receive_cmd->add_option("--threads", receive.threads, "decompression threads (0: per core)");
   receive_cmd->add_option("--window", window, "memory for chunks being assembled")

@@ -14,6 +14,7 @@
 #include "client/identity_injector.h"
 #include "core/chunk_codec.h"
 #include "core/datagram_seal.h"
+#include "core/have_set.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
 #include "core/receive_state.h"
@@ -191,7 +192,9 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
-      return StartReceiving(session);
+      if (Status s = StartReceiving(session); !s.ok()) return s;
+      // The new server knows nothing of this disk: tell it what is written.
+      return SendHave();
     }
     Result<image::Manifest> m = image::Manifest::DecodeFrom(session.manifest);
     if (!m.ok()) return m.status().Prefixed("server's manifest");
@@ -208,6 +211,7 @@ class Receiver {
     target_ = std::make_unique<DiskTarget>(std::move(t).value());
     const size_t window =
         std::max<uint64_t>(4, options_.window_bytes / manifest_.table.chunk_size());
+    kept_ = HaveSet(manifest_.table.chunk_count());
     state_ = std::make_unique<ReceiveState>(manifest_.table, session.shard_size,
                                             session.max_data_shards, window);
     workers_ = WorkerPool::Resolve(options_.threads);
@@ -217,14 +221,32 @@ class Receiver {
     buffers_.resize(workers_);
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
-    if (target_->existed()) ScanTarget();
-    spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
-                 manifest_.table.stored_count() - state_->done_count(),
-                 manifest_.table.stored_count(), options_.target,
-                 target_->existed()
-                     ? " (" + std::to_string(state_->done_count()) + " found already correct on it)"
-                     : "");
-    return StartReceiving(session);
+    const bool scan = target_->existed() && !options_.full;
+    const std::string scanned = scan ? ScanTarget() : "";
+    reused_ = state_->done_count();
+    spdlog::info(
+        "node {}: {} of {} chunks to receive into {}{}", node_,
+        manifest_.table.stored_count() - state_->done_count(), manifest_.table.stored_count(),
+        options_.target,
+        scan ? " (" + std::to_string(state_->done_count()) + " found already correct on it)" : "");
+    if (scan) spdlog::info("node {}: {}", node_, scanned);
+    // The group first: the server may start the stream as soon as it hears
+    // this, and the switch needs a moment to forward the group here.
+    if (Status s = StartReceiving(session); !s.ok()) return s;
+    return SendHave();
+  }
+
+  // Tells the server which chunks this disk already holds, so no pass sends
+  // them (docs/protocol.md, `have`).
+  Status SendHave() {
+    HaveSet have;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      have = state_->DoneSet();
+    }
+    Status s = conn_.Send(control::Have{have.bytes()});
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   Status CheckTrusted(const image::Manifest& m) const {
@@ -240,19 +262,34 @@ class Receiver {
 
   // A restarted client keeps what its disk already holds; with --trust, only
   // chunks whose BLAKE2b-256 matches too.
-  void ScanTarget() {
+  // Reads only the chunks the image stores, on every worker at once.
+  // Returns what it read, and how fast, for the log.
+  std::string ScanTarget() {
     const ChunkTable& t = manifest_.table;
+    ProgressLine progress("scan", t.stored_raw_bytes());
+    uint64_t scanned = 0;
     std::vector<std::future<bool>> same;
     for (const ChunkEntry& e : t.entries()) {
       same.push_back(pool_->Submit([&, e](size_t worker) {
-        Result<Digest128> d = target_->ReadDigest(t, e.index, &buffers_[worker]);
+        // With --trust the strong digest needs the whole chunk at once.
+        Result<Digest128> d = trusted_.empty()
+                                  ? target_->ReadDigestInPieces(t, e.index, &buffers_[worker])
+                                  : target_->ReadDigest(t, e.index, &buffers_[worker]);
         return d.ok() && *d == e.raw_digest &&
                (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());
       }));
     }
     for (size_t i = 0; i < same.size(); ++i) {
-      if (same[i].get()) state_->MarkDone(t.entries()[i].index);
+      const uint32_t chunk = t.entries()[i].index;
+      if (same[i].get()) {
+        state_->MarkDone(chunk);
+        kept_.Set(chunk);
+      }
+      scanned += t.RawLength(chunk);
+      progress.Update(scanned);
     }
+    progress.Finish(scanned);
+    return fmt::format("scanned {} of it in {:.2f} s", HumanBytes(scanned), progress.elapsed());
   }
 
   // --- data plane ----------------------------------------------------------
@@ -358,6 +395,7 @@ class Receiver {
     std::lock_guard<std::mutex> lock(mu_);
     if (s.ok()) {
       state_->MarkDone(chunk);
+      ++written_;
       spdlog::debug("chunk {} written", chunk);
       return;
     }
@@ -391,7 +429,7 @@ class Receiver {
       if (Status s = SendProgress(); !s.ok()) return s;
       if (Status s = MaybeReport(); !s.ok()) return s;
       Result<control::Message> m =
-          conn_.Receive(report_due_ != 0 ? kReportPoll : kProgressInterval);
+          conn_.Receive(report_due_ != 0 || LastWrites() ? kReportPoll : kProgressInterval);
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -429,6 +467,15 @@ class Receiver {
   uint64_t Done() {
     std::lock_guard<std::mutex> lock(mu_);
     return state_->done_bytes();
+  }
+
+  // Nothing is left to receive, only writes to finish: look often, so
+  // `done` goes out as soon as the last one lands (a re-image is mostly
+  // this wait).
+  bool LastWrites() {
+    if (done_sent_) return false;
+    std::lock_guard<std::mutex> lock(mu_);
+    return state_->done_count() + state_->writing_count() >= manifest_.table.stored_count();
   }
 
   bool AllWritten() {
@@ -491,13 +538,13 @@ class Receiver {
       if (Status s = VerifyAndInject(); !s.ok()) return s;
     }
     done_sent_ = true;
-    Status s = conn_.Send(control::Done{verified_digest_});
+    Status s = conn_.Send(control::Done{verified_digest_, reused_, written_});
     connection_lost_ = !s.ok();
     return s;
   }
 
   Status VerifyAndInject() {
-    if (Status s = target_->HandleZeroChunks(manifest_.table, options_.zero); !s.ok()) return s;
+    if (Status s = HandleZeroChunks(); !s.ok()) return s;
     if (Status s = target_->Flush(); !s.ok()) return s;
     Result<Digest128> digest = DiskDigest();
     if (!digest.ok()) return digest.status();
@@ -529,12 +576,51 @@ class Receiver {
     return Status::OK();
   }
 
-  // Re-reads the disk: every stored chunk, and zero chunks that were written.
+  // Applies the zero policy to every zero chunk, on every worker at once.
+  // With --zero, a chunk that already reads zero is reused, not written.
+  Status HandleZeroChunks() {
+    if (options_.zero == ZeroPolicy::kLeave) return Status::OK();
+    const ChunkTable& t = manifest_.table;
+    std::vector<std::pair<uint32_t, std::future<Result<bool>>>> jobs;
+    for (uint32_t i = 0; i < t.chunk_count(); ++i) {
+      if (t.Find(i) != nullptr) continue;
+      jobs.emplace_back(i, pool_->Submit([&, i](size_t worker) -> Result<bool> {
+        if (options_.zero == ZeroPolicy::kDiscard) {
+          Status s = target_->DiscardChunk(t, i);
+          return s.ok() ? Result<bool>(true) : Result<bool>(s);
+        }
+        bool written = false;
+        Status s = target_->ZeroChunk(t, i, !options_.full, &buffers_[worker], &written);
+        return s.ok() ? Result<bool>(written) : Result<bool>(s);
+      }));
+    }
+    Status first;
+    for (auto& [chunk, job] : jobs) {
+      Result<bool> written = job.get();
+      if (!written.ok()) {
+        if (first.ok()) first = written.status();
+        continue;
+      }
+      if (*written) {
+        ++written_;
+      } else {
+        ++reused_;
+        kept_.Set(chunk);
+      }
+    }
+    return first;
+  }
+
+  // Re-reads the disk: every stored chunk, and zero chunks with --zero or
+  // --discard, but for chunks read and found correct just before (kept_):
+  // nothing has written them since, and re-reading them would double the
+  // cost of re-imaging an unchanged disk.
   Result<Digest128> DiskDigest() {
     const ChunkTable& t = manifest_.table;
     std::vector<std::future<Result<Digest128>>> parts;
     for (uint32_t i = 0; i < t.chunk_count(); ++i) {
-      const bool on_disk = t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave;
+      const bool on_disk =
+          (t.Find(i) != nullptr || options_.zero != ZeroPolicy::kLeave) && !kept_.Has(i);
       parts.push_back(pool_->Submit([&, i, on_disk](size_t worker) -> Result<Digest128> {
         return on_disk ? target_->ReadDigest(t, i, &buffers_[worker])
                        : Result<Digest128>(t.RawDigest(i));
@@ -599,6 +685,13 @@ class Receiver {
   std::unique_ptr<wire::DatagramSeal> seal_;  // the session's; set before the receive thread runs
   Bytes clear_;  // the receive thread's: an encrypted datagram's clear payload
   std::atomic<uint64_t> strong_rejected_{0};  // chunks whose BLAKE2b-256 did not match
+  // For the server's report: chunks found correct on the disk (the scan, and
+  // zero chunks that read zero) and chunks written.
+  uint64_t reused_ = 0;
+  std::atomic<uint64_t> written_{0};
+  // Chunks read from the disk and found correct (the scan; zero chunks that
+  // read zero): the final check need not read them again. Control thread.
+  HaveSet kept_;
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;

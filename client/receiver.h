@@ -24,6 +24,9 @@ struct ReceiveOptions {
   std::string interface;  // to join the group on; default: the one that reaches the server
   std::string node_id;    // default: MAC of the interface that reaches the server
   ZeroPolicy zero = ZeroPolicy::kLeave;
+  // Writes the whole image: no scan for chunks the disk already holds, and
+  // with ZeroPolicy::kWrite every zero chunk is written without a look.
+  bool full = false;
   size_t threads = 0;
   uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled
   int retries = 8;                              // reconnects before giving up

@@ -41,7 +41,10 @@ json ToJson(const Progress& m) {
   return {{"type", "progress"}, {"pass", m.pass}, {"received", m.received}, {"lost", m.lost}};
 }
 json ToJson(const PassEnd& m) { return {{"type", "pass_end"}, {"pass", m.pass}}; }
-json ToJson(const Done& m) { return {{"type", "done"}, {"digest", m.digest}}; }
+json ToJson(const Have& m) { return {{"type", "have"}, {"chunks", json::binary(m.chunks)}}; }
+json ToJson(const Done& m) {
+  return {{"type", "done"}, {"digest", m.digest}, {"reused", m.reused}, {"written", m.written}};
+}
 json ToJson(const Error& m) { return {{"type", "error"}, {"message", m.message}}; }
 json ToJson(const Release& m) { return {{"type", "release"}, {"action", m.action}}; }
 json ToJson(const Identity& m) {
@@ -177,7 +180,9 @@ Result<Message> FromJson(const json& j) {
   } else if (type == "pass_end") {
     m = PassEnd{f.Unsigned<uint32_t>("pass")};
   } else if (type == "done") {
-    m = Done{f.String("digest")};
+    m = Done{f.String("digest"), f.Unsigned<uint64_t>("reused"), f.Unsigned<uint64_t>("written")};
+  } else if (type == "have") {
+    m = Have{f.Binary("chunks")};
   } else if (type == "error") {
     m = Error{f.String("message")};
   } else if (type == "release") {
@@ -260,7 +265,7 @@ Result<Message> DecodeBody(ByteView body) {
 
 std::string TypeName(const Message& m) {
   static const char* const kNames[] = {"hello", "session", "report",   "pass_end", "done",
-                                       "error", "release", "progress", "identity"};
+                                       "error", "release", "progress", "identity", "have"};
   return kNames[m.index()];
 }
 

@@ -80,9 +80,19 @@ struct PassEnd {
   bool operator==(const PassEnd&) const = default;
 };
 
+/// Client -> server, once it has scanned its disk (and again after a
+/// reconnect), before the server plans its first pass for it: the chunks
+/// already correct there, which no pass needs to send it.
+struct Have {
+  Bytes chunks;  // a HaveSet's bytes (core/have_set.h): one bit per chunk index
+  bool operator==(const Have&) const = default;
+};
+
 /// Client -> server: the disk is written and re-read; its image digest.
 struct Done {
-  std::string digest;  // 32 hex digits
+  std::string digest;    // 32 hex digits
+  uint64_t reused = 0;   // chunks found correct on the disk and not written
+  uint64_t written = 0;  // chunks written
   bool operator==(const Done&) const = default;
 };
 
@@ -118,7 +128,7 @@ struct Identity {
 };
 
 using Message =
-    std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress, Identity>;
+    std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress, Identity, Have>;
 
 /// The CBOR body of m.
 Bytes EncodeBody(const Message& m);

@@ -35,6 +35,19 @@ bool Digest128::FromHex(const std::string& hex, Digest128* out) {
   return true;
 }
 
+void Xxh3_128Stream::StateDeleter::operator()(XXH3_state_s* state) const { XXH3_freeState(state); }
+
+Xxh3_128Stream::Xxh3_128Stream() : state_(XXH3_createState()) { XXH3_128bits_reset(state_.get()); }
+
+void Xxh3_128Stream::Update(ByteView bytes) {
+  XXH3_128bits_update(state_.get(), bytes.data(), bytes.size());
+}
+
+Digest128 Xxh3_128Stream::Finish() const {
+  const XXH128_hash_t h = XXH3_128bits_digest(state_.get());
+  return {h.low64, h.high64};
+}
+
 void PutDigest128(Bytes* dst, const Digest128& d) {
   PutFixed64(dst, d.low);
   PutFixed64(dst, d.high);

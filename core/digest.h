@@ -6,9 +6,12 @@
 #define FLEETCAST_CORE_DIGEST_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/coding.h"
+
+struct XXH3_state_s;  // xxhash.h's, kept out of this header
 
 namespace fleetcast {
 
@@ -33,6 +36,22 @@ bool GetDigest128(ByteReader* reader, Digest128* d);
 
 uint64_t Xxh3_64(ByteView bytes);
 Digest128 Xxh3_128(ByteView bytes);
+
+/// XXH3-128 of bytes that come in pieces (a chunk read from a disk a few
+/// cache-sized blocks at a time): Finish equals Xxh3_128 of the pieces
+/// joined. One thread.
+class Xxh3_128Stream {
+ public:
+  Xxh3_128Stream();
+  void Update(ByteView bytes);
+  Digest128 Finish() const;
+
+ private:
+  struct StateDeleter {
+    void operator()(XXH3_state_s* state) const;
+  };
+  std::unique_ptr<XXH3_state_s, StateDeleter> state_;
+};
 
 /// XXH3-128 of `length` zero bytes, without a buffer of that size.
 Digest128 ZeroDigest128(uint64_t length);

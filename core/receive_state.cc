@@ -80,6 +80,14 @@ void ReceiveState::MarkDone(uint32_t chunk) {
   done_bytes_ += table_->RawLength(chunk);
 }
 
+HaveSet ReceiveState::DoneSet() const {
+  HaveSet set(table_->chunk_count());
+  for (size_t e = 0; e < phase_.size(); ++e) {
+    if (phase_[e] == Phase::kDone) set.Set(table_->entries()[e].index);
+  }
+  return set;
+}
+
 void ReceiveState::MarkFailed(uint32_t chunk) {
   const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
   if (phase_[entry] != Phase::kWriting) return;

@@ -15,6 +15,7 @@
 #include "core/control_message.h"
 #include "core/fec_codec.h"
 #include "core/fec_layout.h"
+#include "core/have_set.h"
 #include "core/wire_format.h"
 
 namespace fleetcast {
@@ -62,6 +63,8 @@ class ReceiveState {
 
   /// What is still missing: per block of every chunk not done or writing.
   std::vector<control::BlockNeed> Needs() const;
+  /// The chunks done, as the `have` message tells the server.
+  HaveSet DoneSet() const;
   uint64_t done_count() const { return done_; }
   uint64_t done_bytes() const { return done_bytes_; }
   uint64_t writing_count() const { return writing_; }

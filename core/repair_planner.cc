@@ -18,12 +18,31 @@ void RepairPlanner::AddClient(const std::string& id) { clients_[id] = Client{}; 
 
 void RepairPlanner::RemoveClient(const std::string& id) { clients_.erase(id); }
 
+void RepairPlanner::SetHave(const std::string& id, const HaveSet& have) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  c.needs.clear();
+  // A disk that holds nothing needs it all: no need to list every block.
+  c.needs_all = have.Count() == 0;
+  if (c.needs_all) return;
+  for (size_t e = 0; e < layouts_.size(); ++e) {
+    const uint32_t chunk = table_->entries()[e].index;
+    if (have.Has(chunk)) continue;
+    for (uint32_t b = 0; b < layouts_[e].block_count(); ++b) {
+      c.needs[{chunk, static_cast<uint16_t>(b)}] =
+          static_cast<uint16_t>(layouts_[e].block(b).data_shards);
+    }
+  }
+}
+
 void RepairPlanner::Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
                            uint64_t received) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client& c = it->second;
   c.needs_all = false;
+  c.reported = true;
   c.needs.clear();
   for (const control::BlockNeed& n : needs) {
     const long entry = table_->EntryOf(n.chunk);
@@ -127,7 +146,7 @@ std::vector<ShardRef> RepairPlanner::PlanPass() {
   }
   // A share says how fast a link is only on a pass that sent the client
   // everything it needed: its first, or a catch-up pass for it.
-  for (auto& [id, c] : clients_) c.full_pass = catch_up_ ? c.slow : c.needs_all;
+  for (auto& [id, c] : clients_) c.full_pass = catch_up_ ? c.slow : !c.reported;
   last_pass_size_ = pass.size();
   return pass;
 }

@@ -27,6 +27,7 @@
 #include "core/chunk_table.h"
 #include "core/control_message.h"
 #include "core/fec_layout.h"
+#include "core/have_set.h"
 
 namespace fleetcast {
 
@@ -69,6 +70,10 @@ class RepairPlanner {
   /// A client joins needing every block. Joining again resets its needs.
   void AddClient(const std::string& id);
   void RemoveClient(const std::string& id);
+  /// What a client's disk already holds (its `have`, before any pass for
+  /// it): it needs every block of the stored chunks it lacks, and nothing of
+  /// the others.
+  void SetHave(const std::string& id, const HaveSet& have);
   /// A client's report after a pass: its needs, and how many of the pass's
   /// shard datagrams it received (to tell slow clients).
   void Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
@@ -99,7 +104,8 @@ class RepairPlanner {
 
  private:
   struct Client {
-    bool needs_all = true;  // before its first report
+    bool needs_all = true;  // before its first report or have
+    bool reported = false;  // after a pass
     std::map<std::pair<uint32_t, uint16_t>, uint16_t> needs;
     bool full_pass = false;  // the last pass sent it all it needed: measure its share
     double share = 1.0;      // of the last pass it was present for

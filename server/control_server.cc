@@ -148,9 +148,13 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   }
   void Handle(const control::Done& done) {
     if (node_.empty()) return;
-    if (!deployment_->OnDone(node_, done.digest)) {
+    if (!deployment_->OnDone(node_, done)) {
       Deliver(control::Error{"digest " + done.digest + " does not match the image"});
     }
+  }
+  void Handle(const control::Have& have) {
+    if (node_.empty()) return;
+    if (Status s = deployment_->OnHave(node_, have); !s.ok()) Fail(s.message());
   }
   void Handle(const control::Error& error) {
     if (node_.empty()) return spdlog::error("{}: {}", peer_, error.message);

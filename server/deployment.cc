@@ -17,6 +17,7 @@ void Deployment::Join(const std::string& node, Sender sender) {
   c.view.node = node;
   c.view.connected = true;
   c.view.done = false;
+  c.view.scanned = false;
   c.view.failed.clear();
   c.sender = std::move(sender);
   c.reported = true;
@@ -94,15 +95,34 @@ std::optional<double> Deployment::TakeIntervalLoss() {
   return losses[losses.size() / 2];
 }
 
-bool Deployment::OnDone(const std::string& node, const std::string& digest) {
+Status Deployment::OnHave(const std::string& node, const control::Have& have) {
+  Result<HaveSet> set = HaveSet::DecodeFrom(have.chunks, manifest_.table.chunk_count());
+  if (!set.ok()) return set.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(node);
+  if (it == clients_.end()) return Status::OK();
+  planner_.SetHave(node, *set);
+  it->second.view.scanned = true;
+  it->second.view.chunks_have = set->Count();
+  spdlog::info("{} holds {} of {} chunks already", node, set->Count(),
+               manifest_.table.chunk_count());
+  cv_.notify_all();
+  return Status::OK();
+}
+
+bool Deployment::OnDone(const std::string& node, const control::Done& done) {
+  const std::string& digest = done.digest;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = clients_.find(node);
   if (it == clients_.end()) return false;
   const bool match = digest == manifest_.image_digest.ToHex();
   it->second.view.digest = digest;
   it->second.view.done = match;
+  it->second.view.reused = done.reused;
+  it->second.view.written = done.written;
   if (match) {
-    spdlog::info("{} done, digest xxh3-128:{}", node, digest);
+    spdlog::info("{} done, digest xxh3-128:{}; {} chunks reused, {} written", node, digest,
+                 done.reused, done.written);
   } else {
     spdlog::error("{} reports digest {}, the image has {}", node, digest,
                   manifest_.image_digest.ToHex());
@@ -134,6 +154,26 @@ bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
     // deadline that is already gone (that would spin).
     const auto tick = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
     cv_.wait_until(lock, clients_.empty() ? tick : std::min(deadline, tick));
+  }
+}
+
+void Deployment::WaitForHaves(std::chrono::seconds timeout, const std::atomic<bool>* stop) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto scanning = [&] {
+    return std::count_if(clients_.begin(), clients_.end(), [](const auto& entry) {
+      return entry.second.view.connected && !entry.second.view.scanned;
+    });
+  };
+  if (scanning() > 0) spdlog::info("waiting for {} clients to scan their disks", scanning());
+  while (!stop->load() && scanning() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Ticks, so a stop is seen soon.
+    cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                                std::chrono::milliseconds(200)));
+  }
+  if (scanning() > 0) {
+    spdlog::warn("{} clients did not say what their disks hold in {} s; sending them everything",
+                 scanning(), timeout.count());
   }
 }
 

@@ -36,6 +36,10 @@ class Deployment {
     uint64_t forged = 0;          // datagrams of the session whose tag failed, since start
     uint64_t last_datagrams = 0;  // shards it took in the last pass
     double loss = 0;              // its loss in the latest pass it reported on
+    bool scanned = false;         // its `have` arrived: the first pass may be planned for it
+    uint64_t chunks_have = 0;     // chunks its disk held before the stream (its `have`)
+    uint64_t reused = 0;          // chunks it kept and did not write (its `done`)
+    uint64_t written = 0;         // chunks it wrote (its `done`)
     std::string digest;
     std::string failed;  // why its client gave up (its error message); empty if it did not
   };
@@ -48,8 +52,12 @@ class Deployment {
   void OnReport(const std::string& node, const control::Report& report);
   /// A client's loss so far in the current pass.
   void OnProgress(const std::string& node, const control::Progress& progress);
-  /// Records a client's verified digest; false if it differs from the image.
-  bool OnDone(const std::string& node, const std::string& digest);
+  /// What a client's disk already holds; a have-set that does not fit the
+  /// image is an error for the caller to send back.
+  Status OnHave(const std::string& node, const control::Have& have);
+  /// Records a client's verified digest and what it reused and wrote; false
+  /// if the digest differs from the image.
+  bool OnDone(const std::string& node, const control::Done& done);
   /// A client that gives up says why (a full disk, an untrusted image): the
   /// node has failed with that reason until it joins again.
   void OnFailed(const std::string& node, const std::string& reason);
@@ -59,6 +67,9 @@ class Deployment {
   /// one, or `stop` is set. Returns false if stopped first.
   bool WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
                     const std::atomic<bool>* stop);
+  /// Waits until every connected client has said what its disk holds (so
+  /// the first pass sends none of it), at most `timeout`, or until `stop`.
+  void WaitForHaves(std::chrono::seconds timeout, const std::atomic<bool>* stop);
   /// Plans the next pass; clients connected now are asked to report after it.
   std::vector<ShardRef> PlanPass(uint32_t pass);
   /// Parity for a block sent whole, after its last data shard.

@@ -298,6 +298,8 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
   const NodeState state = node->machine.state();
   if (state == NodeState::kReceiving && client.done) {
     node->digest = client.digest;
+    node->chunks_reused = client.reused;
+    node->chunks_written = client.written;
     node->done_at = now;
     (void)store_->RecordDigest(node->spec->hostname, client.digest);
     (void)store_->RecordTimings(node->spec->hostname,
@@ -546,6 +548,8 @@ nlohmann::json Orchestrator::ReportJson() const {
                         {"seconds", seconds},
                         {"mbps", seconds > 0 ? options_.image_bytes / seconds / 1e6 : 0.0},
                         {"loss", node.loss},
+                        {"chunks_reused", node.chunks_reused},
+                        {"chunks_written", node.chunks_written},
                         {"reason", node.machine.reason()}};
     if (node.released_at) n["released_at"] = *node.released_at;
     if (node.up_at) n["up_at"] = *node.up_at;
@@ -564,7 +568,7 @@ std::string Orchestrator::ReportText() const {
   const nlohmann::json report = ReportJson();
   std::string out =
       "node        state      digest                            s      MB/s"
-      "   release->up  note\n";
+      "   loss   reused  written  release->up  note\n";
   for (const auto& n : report["nodes"]) {
     char line[256];
     std::string up = "-";
@@ -576,10 +580,12 @@ std::string Orchestrator::ReportText() const {
     }
     std::string note = n["reason"].get<std::string>();
     if (n.contains("up_how")) note = "up by " + n["up_how"].get<std::string>();
-    std::snprintf(line, sizeof line, "%-11s %-10s %-33s %6.1f %7.1f %5.1f%% %12s  %s\n",
+    std::snprintf(line, sizeof line, "%-11s %-10s %-33s %6.1f %7.1f %5.1f%% %8llu %8llu %12s  %s\n",
                   n["hostname"].get<std::string>().c_str(), n["state"].get<std::string>().c_str(),
                   n["digest"].get<std::string>().c_str(), n["seconds"].get<double>(),
-                  n["mbps"].get<double>(), 100 * n["loss"].get<double>(), up.c_str(), note.c_str());
+                  n["mbps"].get<double>(), 100 * n["loss"].get<double>(),
+                  n["chunks_reused"].get<unsigned long long>(),
+                  n["chunks_written"].get<unsigned long long>(), up.c_str(), note.c_str());
     out += line;
   }
   for (const auto& g : report["groups"]) out += g.get<std::string>() + "\n";

@@ -89,7 +89,8 @@ class Orchestrator {
 
   nlohmann::json Snapshot() const;
   std::string Metrics() const;
-  /// The end-of-deployment report: per node digest, time, MB/s, loss, release and up.
+  /// The end-of-deployment report: per node digest, time, MB/s, loss, chunks
+  /// reused and written, release and up.
   nlohmann::json ReportJson() const;
   std::string ReportText() const;
 
@@ -106,6 +107,8 @@ class Orchestrator {
     bool connected = false;
     bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
+    uint64_t chunks_reused = 0;     // found correct on its disk, not sent nor written
+    uint64_t chunks_written = 0;    // written by its client
     double loss = 0;                // worst pass loss its client reported
     uint64_t token_generation = 0;  // of its install token; 0: none issued
   };

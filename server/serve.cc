@@ -97,8 +97,10 @@ void PrintSummary(const Deployment& deployment, const ImageReader& image, double
                               : !c.failed.empty() ? "failed: " + c.failed
                               : c.connected       ? "incomplete"
                                                   : "gone";
-    std::printf("  %-20s %s  xxh3-128:%s  forged %llu\n", c.node.c_str(), state.c_str(),
-                c.digest.empty() ? "-" : c.digest.c_str(),
+    std::printf("  %-20s %s  xxh3-128:%s  reused %llu  written %llu  forged %llu\n", c.node.c_str(),
+                state.c_str(), c.digest.empty() ? "-" : c.digest.c_str(),
+                static_cast<unsigned long long>(c.reused),
+                static_cast<unsigned long long>(c.written),
                 static_cast<unsigned long long>(c.forged));
   }
 }

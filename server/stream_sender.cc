@@ -18,6 +18,10 @@ constexpr size_t kBatch = 32;
 // Ethernet framing per datagram on the wire: preamble 8 + header 14 + FCS 4 + gap 12.
 constexpr uint64_t kEthernetOverhead = 38;
 constexpr auto kReportTimeout = std::chrono::seconds(3);
+// Clients scan their disks before the first pass (reading what the image
+// stores): long enough for a large disk, bounded so one stuck client does
+// not hold the others.
+constexpr auto kHaveTimeout = std::chrono::seconds(600);
 // Clients report their loss about this often.
 constexpr auto kRateInterval = std::chrono::milliseconds(100);
 
@@ -37,6 +41,7 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
   if (!deployment_->WaitForStart(options_.min_clients, options_.max_wait, stop)) {
     return Status::OK();
   }
+  deployment_->WaitForHaves(kHaveTimeout, stop);
   spdlog::info("stream starting: {} clients", deployment_->Clients().size());
   started_ = std::chrono::steady_clock::now();
   uint32_t pass = 0;

@@ -52,3 +52,22 @@ TEST(Digest, EncodesLowThenHigh) {
 
 }  // namespace
 }  // namespace fleetcast
+
+namespace fleetcast {
+namespace {
+
+TEST(Digest, StreamInPiecesEqualsOneShot) {
+  Bytes b(300000);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 7 + i / 1000);
+  for (size_t piece : {size_t{1000}, size_t{131072}, b.size()}) {
+    Xxh3_128Stream s;
+    for (size_t at = 0; at < b.size(); at += piece) {
+      s.Update(ByteView(b).subspan(at, std::min(piece, b.size() - at)));
+    }
+    EXPECT_EQ(s.Finish(), Xxh3_128(b)) << piece;
+  }
+  EXPECT_EQ(Xxh3_128Stream().Finish(), Xxh3_128({}));
+}
+
+}  // namespace
+}  // namespace fleetcast

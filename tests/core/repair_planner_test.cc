@@ -170,3 +170,40 @@ TEST_F(RepairPlannerTest, ReportsAboutUnknownChunksAreIgnored) {
 
 }  // namespace
 }  // namespace fleetcast
+
+namespace fleetcast {
+namespace {
+
+TEST_F(RepairPlannerTest, FirstPassSendsOnlyWhatSomeDiskLacks) {
+  planner_.AddClient("a");
+  planner_.AddClient("b");
+  HaveSet a(4), b(4);
+  a.Set(0);
+  a.Set(3);  // a holds both stored chunks
+  b.Set(3);  // b lacks chunk 0
+  planner_.SetHave("a", a);
+  planner_.SetHave("b", b);
+  const std::vector<ShardRef> pass = planner_.PlanPass();
+  ASSERT_EQ(pass.size(), 10u);
+  EXPECT_EQ(pass.front(), (ShardRef{0, 0, 0, 10}));
+  EXPECT_EQ(pass.back(), (ShardRef{0, 0, 9, 10, /*whole_end=*/true}));
+}
+
+TEST_F(RepairPlannerTest, DisksHoldingTheWholeImageNeedNoPass) {
+  planner_.AddClient("a");
+  HaveSet a(4);
+  a.Set(0);
+  a.Set(3);
+  planner_.SetHave("a", a);
+  EXPECT_TRUE(planner_.Finished());
+  EXPECT_TRUE(planner_.PlanPass().empty());
+}
+
+TEST_F(RepairPlannerTest, AnEmptyHaveNeedsEverything) {
+  planner_.AddClient("a");
+  planner_.SetHave("a", HaveSet(4));
+  EXPECT_EQ(planner_.PlanPass().size(), 10u + 150);
+}
+
+}  // namespace
+}  // namespace fleetcast

@@ -97,7 +97,11 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   EXPECT_EQ(progress.pass, 4u);
   EXPECT_EQ(progress.received, 9000u);
   EXPECT_EQ(progress.lost, 91u);
-  EXPECT_EQ(std::get<control::Done>(RoundTrip(control::Done{"ab"})).digest, "ab");
+  EXPECT_EQ(std::get<control::Done>(RoundTrip(control::Done{"ab", 7, 3})),
+            (control::Done{"ab", 7, 3}));
+  EXPECT_EQ(std::get<control::Have>(RoundTrip(control::Have{Bytes{0x05, 0x80}})).chunks,
+            (Bytes{0x05, 0x80}));
+  EXPECT_EQ(control::TypeName(control::Have{}), "have");
   EXPECT_EQ(std::get<control::Error>(RoundTrip(control::Error{"no"})).message, "no");
   EXPECT_EQ(std::get<control::Release>(RoundTrip(control::Release{"exit"})).action, "exit");
   EXPECT_EQ(control::TypeName(control::PassEnd{}), "pass_end");

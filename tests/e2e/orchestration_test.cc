@@ -160,6 +160,13 @@ TEST_F(OrchestrationTest, LeadBootsAloneThenTheGroupFollows) {
   }
   for (const char* name : {"s1", "s2"}) EXPECT_EQ(Node(report, name)["state"], "released");
   EXPECT_NE(s.out.find("group db: every member is up"), std::string::npos) << s.out << s.err;
+  // New targets: every node wrote every stored chunk and reused none.
+  const uint64_t written = n1["chunks_written"].get<uint64_t>();
+  EXPECT_GT(written, 0u);
+  for (const char* name : {"n1", "n2", "n3", "s1", "s2"}) {
+    EXPECT_EQ(Node(report, name)["chunks_reused"], 0) << name;
+    EXPECT_EQ(Node(report, name)["chunks_written"], written) << name;
+  }
 }
 
 TEST_F(OrchestrationTest, LeadNeverUpHoldsTheGroupAndTheReportSaysWhy) {
