@@ -192,7 +192,9 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
-      if (Status s = StartReceiving(session); !s.ok()) return s;
+      Result<MulticastReceiver> rx = JoinGroup(session);
+      if (!rx.ok()) return rx.status();
+      StartReceiving(session, std::move(rx).value());
       // The new server knows nothing of this disk: tell it what is written.
       return SendHave();
     }
@@ -221,6 +223,10 @@ class Receiver {
     buffers_.resize(workers_);
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
+    // The group before the scan: the switch has forwarded it here by the
+    // time the stream starts, which may be as soon as the scan ends.
+    Result<MulticastReceiver> rx = JoinGroup(session);
+    if (!rx.ok()) return rx.status();
     const bool scan = target_->existed() && !options_.full;
     const std::string scanned = scan ? ScanTarget() : "";
     reused_ = state_->done_count();
@@ -230,9 +236,7 @@ class Receiver {
         options_.target,
         scan ? " (" + std::to_string(state_->done_count()) + " found already correct on it)" : "");
     if (scan) spdlog::info("node {}: {}", node_, scanned);
-    // The group first: the server may start the stream as soon as it hears
-    // this, and the switch needs a moment to forward the group here.
-    if (Status s = StartReceiving(session); !s.ok()) return s;
+    StartReceiving(session, std::move(rx).value());
     return SendHave();
   }
 
@@ -294,15 +298,19 @@ class Receiver {
 
   // --- data plane ----------------------------------------------------------
 
-  Status StartReceiving(const control::Session& session) {
+  // Joins the session's group. Until StartReceiving, datagrams wait in the
+  // socket (a late joiner's overflow is repaired like any loss).
+  Result<MulticastReceiver> JoinGroup(const control::Session& session) {
     in_addr group{};
     if (!ParseAddress(session.group, &group)) {
       return Status::Corruption("server sent group " + session.group);
     }
     Result<in_addr> local = JoinAddress();
     if (!local.ok()) return local.status();
-    Result<MulticastReceiver> r = MulticastReceiver::Open(*local, group, session.port);
-    if (!r.ok()) return r.status();
+    return MulticastReceiver::Open(*local, group, session.port);
+  }
+
+  void StartReceiving(const control::Session& session, MulticastReceiver rx) {
     session_ = session.session;
     seal_ = std::make_unique<wire::DatagramSeal>(
         session.data_key,
@@ -311,11 +319,8 @@ class Receiver {
     loss_meter_ = LossMeter();  // pass numbers start again in a new session
     pass_end_seen_ = 0;
     report_due_ = 0;
-    receive_thread_ =
-        std::thread([this, rx = std::make_shared<MulticastReceiver>(std::move(r).value())] {
-          ReceiveLoop(*rx);
-        });
-    return Status::OK();
+    receive_thread_ = std::thread(
+        [this, rx = std::make_shared<MulticastReceiver>(std::move(rx))] { ReceiveLoop(*rx); });
   }
 
   void StopReceiving() {

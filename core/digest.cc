@@ -1,6 +1,11 @@
 #include "core/digest.h"
 
 #include <xxhash.h>
+#if defined(__x86_64__)
+// Debian's libxxhash picks AVX2/AVX-512 at run time through these names;
+// the plain ones are built for SSE2 and hash half as fast (the re-image scan).
+#include <xxh_x86dispatch.h>
+#endif
 
 #include <array>
 #include <cstdio>
