@@ -465,6 +465,23 @@ Result<std::vector<ByteRange>> NtfsVolume::FreeRanges() {
     return Status::IOError(impl_->Where() +
                            ": the NTFS volume is marked dirty; run chkdsk /f on it first");
   }
+  // A hibernated Windows (or one that fast startup suspended) resumes with the
+  // $Bitmap and $MFT it holds in memory, saved in hiberfil.sys, and those may
+  // count as used clusters that the bitmap on disk still calls free. A cold
+  // boot would see the disk's state, a resume the memory's; only the volume
+  // byte for byte is right for both.
+  if (ntfs_volume_check_hiberfile(vol, 0) != 0) {
+    const int err = errno;
+    if (err == EPERM) {
+      return Status::IOError(impl_->Where() +
+                             ": Windows is hibernated (or suspended by fast startup), so the "
+                             "cluster bitmap on disk may not be what it resumes with; boot "
+                             "Windows and shut it down fully, or disable fast startup "
+                             "(powercfg /h off)");
+    }
+    return Status::IOError(impl_->Where() + ": cannot read hiberfil.sys: " + std::strerror(err) +
+                           "; run chkdsk /f on the volume");
+  }
   // The backup boot sector after the last cluster is in no bitmap: never free.
   const auto clusters = static_cast<uint64_t>(vol->nr_clusters);
   Bytes bits((clusters + 7) / 8);

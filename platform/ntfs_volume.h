@@ -44,7 +44,9 @@ class NtfsVolume {
   bool Exists(std::string_view path);
   /// The byte ranges, counted from the start of the volume, that its cluster
   /// bitmap ($Bitmap) marks free. Refuses a volume marked dirty, whose
-  /// bitmap chkdsk may still have to correct.
+  /// bitmap chkdsk may still have to correct, and a hibernated Windows
+  /// (hiberfil.sys starting "hibr" or "HIBR"), which resumes with the bitmap
+  /// in its memory image rather than the one on disk.
   Result<std::vector<ByteRange>> FreeRanges();
   /// Writes every change to the disk and releases the volume; errors mean
   /// the changes may not all be on the disk. Later calls fail.

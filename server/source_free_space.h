@@ -20,9 +20,11 @@ struct SourceFreeSpace {
 
 /// Never fails: whatever cannot be read is copied whole. A disk without a
 /// partition table or filesystem has no partitions and no free space; a
-/// filesystem whose bitmap cannot be trusted (or read) counts as unknown,
-/// with a warning naming it; a table whose partitions overlap gives no free
-/// space at all, since one partition's free blocks may be another's data.
+/// filesystem whose bitmap cannot be trusted (an unreplayed ext journal, a
+/// dirty NTFS, a hibernated Windows) or read is copied whole, with one
+/// warning naming the partition and the fix; a table whose partitions
+/// overlap gives no free space at all, since one partition's free blocks may
+/// be another's data.
 SourceFreeSpace ReadSourceFreeSpace(const std::string& source);
 
 }  // namespace fleetcast

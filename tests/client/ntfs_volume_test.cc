@@ -195,6 +195,47 @@ TEST_F(NtfsVolumeTest, RefusesHibernatedWindows) {
   EXPECT_EQ(OpenError(false), "OK");  // reading is harmless
 }
 
+// Pack must not trust the bitmap of a Windows that resumes from
+// hiberfil.sys; libntfs-3g knows both signatures Windows writes.
+TEST_F(NtfsVolumeTest, FreeRangesRefusesHibernatedWindows) {
+  const Bytes clean = testing::ReadFileBytes(disk_);
+  for (const std::string signature : {"hibr", "HIBR"}) {
+    // ntfscp, as NtfsVolume itself refuses to write to a hibernated Windows.
+    std::string header(4096, '\0');
+    header.replace(0, 4, signature);
+    testing::WriteFileBytes(disk_, clean);
+    const std::string part = PartitionFile();
+    testing::WriteFileBytes(dir_ / "hiberfil.sys", View(header));
+    testing::RunTool({"ntfscp", "-q", "-f", part, dir_ / "hiberfil.sys", "/hiberfil.sys"});
+    ASSERT_TRUE(testing::InsertPartition(part, disk_, kNtfsOffset));
+    std::unique_ptr<NtfsVolume> v = Open(false);
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(v->FreeRanges().status().message(),
+              disk_ +
+                  " (partition at 1048576): Windows is hibernated (or suspended by fast "
+                  "startup), so the cluster bitmap on disk may not be what it resumes with; "
+                  "boot Windows and shut it down fully, or disable fast startup (powercfg /h "
+                  "off)")
+        << signature;
+  }
+}
+
+// A hiberfil.sys that Windows left after a full shutdown (or a resume) does
+// not start with the signature: its bitmap is good.
+TEST_F(NtfsVolumeTest, FreeRangesOfAVolumeWithAnUnusedHiberfile) {
+  std::string header(4096, '\0');
+  header.replace(0, 4, "wake");
+  Write("/hiberfil.sys", header);
+  std::unique_ptr<NtfsVolume> v = Open(false);
+  ASSERT_NE(v, nullptr);
+  Result<std::vector<ByteRange>> free = v->FreeRanges();
+  ASSERT_TRUE(free.ok()) << free.status().ToString();
+  uint64_t bytes = 0;
+  for (const ByteRange& r : *free) bytes += r.length;
+  EXPECT_GT(bytes, kNtfsSize / 2);
+  EXPECT_LT(bytes, kNtfsSize);
+}
+
 TEST_F(NtfsVolumeTest, RefusesDirtyVolume) {
   const std::string part = PartitionFile();
   testing::RunTool({"ntfsfix", part});  // marks the volume dirty so Windows runs chkdsk

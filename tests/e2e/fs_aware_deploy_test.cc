@@ -1,9 +1,11 @@
 // A loopback deployment of a filesystem-aware image (tests/e2e/used_disk.h):
 // the wholly free chunks cost nothing on the wire, and the client's disk ends
-// byte-identical to what `unpack` writes, filesystems intact.
+// byte-identical to what `unpack` writes, filesystems intact: they mount and
+// hold the source's files.
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_common.h"
+#include "tests/e2e/mounted_files.h"
 #include "tests/e2e/used_disk.h"
 #include "tests/test_util.h"
 
@@ -35,6 +37,7 @@ TEST(FsAwareDeployTest, LoopbackDeployEqualsUnpack) {
               testing::ReadFileBytes(dir / "unpacked.raw"))
       << "the deployed disk differs from unpack's";
   ASSERT_NO_FATAL_FAILURE(testing::ExpectFilesystemsIntact(dir, dir / "node1.raw", disk));
+  ASSERT_NO_FATAL_FAILURE(testing::ExpectMountedFilesEqual(dir, dir / "node1.raw", disk));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // and info reports each partition's used, free and stored bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/coding.h"
@@ -179,6 +180,52 @@ TEST_F(FsAwarePackTest, ExtWithAnUnreplayedJournalIsCopiedWholeWithAWarning) {
   const Bytes source = testing::ReadFileBytes(disk);
   EXPECT_TRUE(std::equal(source.begin() + kExtOffset, source.begin() + kExtOffset + kExtSize,
                          unpacked.begin() + kExtOffset));
+}
+
+// A hibernated Windows resumes with the cluster bitmap in its memory image,
+// not the one on disk: its NTFS is copied whole, free noise and all, and the
+// unpacked disk is the source byte for byte.
+TEST_F(FsAwarePackTest, HibernatedNtfsIsCopiedWholeWithAWarning) {
+  // The source: the ext4 with its free space already zero (so aware packing
+  // changes nothing there), and the used NTFS, noise in its free clusters,
+  // with a hiberfil.sys that says "hibr".
+  Pack(dir_ / "aware.fcimg");
+  const std::string source = dir_ / "aware.fcimg.raw";
+  Unpack(dir_ / "aware.fcimg");
+  const std::string part = dir_ / "hibernated.part";
+  ASSERT_TRUE(testing::ExtractPartition(disk_.path, kNtfsOffset, kNtfsSize, part));
+  Bytes hiberfil(64 * 1024, 0);
+  std::copy_n("hibr", 4, hiberfil.begin());
+  testing::WriteFileBytes(dir_ / "hiberfil.sys", hiberfil);
+  testing::RunTool({"ntfscp", "-q", part, dir_ / "hiberfil.sys", "/hiberfil.sys"});
+  ASSERT_TRUE(testing::InsertPartition(part, source, kNtfsOffset));
+
+  ProgramResult r = Server({"pack", source, dir_ / "hibernated.fcimg", "--chunk-size", "64K"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("partition 1 (NTFS): cannot use its free space (" + source +
+                       " (partition at 1048576): Windows is hibernated (or suspended by fast "
+                       "startup), so the cluster bitmap on disk may not be what it resumes "
+                       "with; boot Windows and shut it down fully, or disable fast startup "
+                       "(powercfg /h off)); copying it whole\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one warning line: " << r.err;
+  r = Server({"info", "--json", dir_ / "hibernated.fcimg"});
+  const nlohmann::json info = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_EQ(info["partitions"].size(), 2u) << r.out;
+  r = Server({"pack", source, dir_ / "kept.fcimg", "--chunk-size", "64K", "--keep-free"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Server({"info", "--json", dir_ / "kept.fcimg"});
+  const nlohmann::json kept = nlohmann::json::parse(r.out, nullptr, false);
+  const nlohmann::json& ntfs = info["partitions"][0];
+  EXPECT_EQ(ntfs["filesystem"], "NTFS");
+  EXPECT_EQ(ntfs["used_bytes"], kNtfsSize);
+  EXPECT_EQ(ntfs["free_bytes"], 0);
+  EXPECT_EQ(ntfs["stored_bytes"], kept["partitions"][0]["stored_bytes"]);
+  EXPECT_GT(ntfs["stored_bytes"].get<uint64_t>(), kNtfsSize * 9 / 10) << "the free noise is kept";
+  EXPECT_GT(info["partitions"][1]["free_bytes"].get<uint64_t>(), kExtSize / 2)
+      << "the ext4 beside it is still packed filesystem-aware";
+  EXPECT_TRUE(Unpack(dir_ / "hibernated.fcimg") == testing::ReadFileBytes(source));
 }
 
 // One partition's free blocks may be another's data: a table whose

@@ -28,12 +28,36 @@ bool Insert(const std::string& part, const std::string& disk, uint64_t offset) {
              .exit_code == 0;
 }
 
+// A tree with what a root filesystem has besides plain files: modes other
+// than 0644 (an executable, a private key, a setuid program, a sticky
+// folder), symlinks (relative, absolute, dangling), an empty file.
+void MakeExtTree(const std::string& seed, UsedDisk* disk) {
+  namespace fs = std::filesystem;
+  fs::create_directories(seed + "/docs");
+  fs::create_directories(seed + "/etc/ssh");
+  fs::create_directories(seed + "/tmp");
+  disk->ext_files = {{"/big.bin", Noise(3 * kMiB + 123, 11)},
+                     {"/docs/readme.txt", Text("fleetcast leaves free blocks out\n")},
+                     {"/docs/empty", {}},
+                     {"/etc/ssh/ssh_host_key", Text("not a real key\n")},
+                     {"/run.sh", Text("#!/bin/sh\necho fleetcast\n")},
+                     {"/su", Noise(4097, 15)}};
+  for (const auto& [path, bytes] : disk->ext_files) WriteFileBytes(seed + path, bytes);
+  fs::permissions(seed + "/etc/ssh/ssh_host_key", fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(seed + "/run.sh", fs::perms::owner_all | fs::perms::group_read |
+                                        fs::perms::group_exec | fs::perms::others_read |
+                                        fs::perms::others_exec);
+  fs::permissions(seed + "/su", fs::perms::set_uid, fs::perm_options::add);
+  fs::permissions(seed + "/tmp", fs::perms::all | fs::perms::sticky_bit);
+  fs::create_symlink("readme.txt", seed + "/docs/link");
+  fs::create_symlink("/docs/readme.txt", seed + "/absolute-link");
+  fs::create_symlink("nowhere", seed + "/dangling-link");
+}
+
 bool MakeExt(const TempDir& dir, UsedDisk* disk) {
   const std::string seed = dir / "ext-seed";
-  std::filesystem::create_directories(seed + "/docs");
-  disk->ext_files = {{"/big.bin", Noise(3 * kMiB + 123, 11)},
-                     {"/docs/readme.txt", Text("fleetcast leaves free blocks out\n")}};
-  for (const auto& [path, bytes] : disk->ext_files) WriteFileBytes(seed + path, bytes);
+  MakeExtTree(seed, disk);
+  disk->ext_tree = seed;
   const std::string part = dir / "ext.part";
   WriteFileBytes(part, Noise(kExtSize, 12));
   return RunTool({"mke2fs", "-q", "-F", "-t", "ext4", "-E", "nodiscard", "-d", seed, part,

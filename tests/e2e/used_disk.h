@@ -16,7 +16,8 @@ namespace fleetcast::testing {
 
 struct UsedDisk {
   std::string path;                         // "" if a tool failed (a test failure is added)
-  std::map<std::string, Bytes> ext_files;   // path in the ext4 -> content
+  std::string ext_tree;                     // the folder mke2fs -d copied into the ext4
+  std::map<std::string, Bytes> ext_files;   // path in the ext4 -> content (regular files)
   std::map<std::string, Bytes> ntfs_files;  // path in the NTFS -> content
 };
 
