@@ -91,18 +91,7 @@ run_tool() {
   c0=$(counters)
   case $tool in
     fleetcast)
-      t0=$(now)
-      run_in "$srv" "$logs/srv.time" "$logs/srv.log" "$build/fleetcast-server" serve \
-        "$work/$image.fcimg" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010
-      spid=$!
-      for ((i = 1; i <= n; i++)); do
-        run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$build/fleetcast-client" \
-          receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
-        pids+=($!)
-      done
-      wait_receivers "fleetcast $cell run $r" "$logs/rcv" "${pids[@]}"
-      t1=$(now)
-      wait_ok "$spid" "fleetcast $cell run $r: server" "$logs/srv.log"
+      fc_run "fleetcast $cell run $r" "$build" "$work/$image.fcimg" "$fc_rate"
       ;;
     udpcast)
       for ((i = 1; i <= n; i++)); do

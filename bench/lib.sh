@@ -62,6 +62,28 @@ wait_receivers() {
     wait_ok "$pid" "$what: receiver $i" "$stem$i.log"
   done
 }
+# fc_run WHAT BIN IMAGE FC_RATE [SERVE_ARGS...]: one deployment of IMAGE by
+# BIN's fleetcast-server (port 7010) to $n fleetcast-clients on the LAN
+# $prefix, each under run_in (logs and times $logs/srv.* and $logs/rcvI.*,
+# disks $rx/rcvI.raw); sets the caller's t0 (serve started) and t1 (the last
+# receiver exited); dies naming WHAT if a program fails.
+# shellcheck disable=SC2034 # t0, t1: the caller's
+fc_run() {
+  local what=$1 bin=$2 image=$3 fc_rate=$4 i spid pids=()
+  shift 4
+  t0=$(now)
+  run_in "$prefix-srv" "$logs/srv.time" "$logs/srv.log" "$bin/fleetcast-server" serve \
+    "$image" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010 "$@"
+  spid=$!
+  for ((i = 1; i <= n; i++)); do
+    run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$bin/fleetcast-client" \
+      receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
+    pids+=($!)
+  done
+  wait_receivers "$what" "$logs/rcv" "${pids[@]}"
+  t1=$(now)
+  wait_ok "$spid" "$what: server" "$logs/srv.log"
+}
 median_line() { # lines "wall ..." -> the line of the median wall time
   sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
 }

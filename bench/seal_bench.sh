@@ -43,23 +43,11 @@ cat "$work/$image.fcimg" >/dev/null # page cache: the server reads from memory
 
 # One run of VARIANT at fleetcast rate FC_RATE; prints "wall server_cpu receivers_cpu".
 run_variant() {
-  local variant=$1 bin=$build extra=() i t0 t1 spid pids=() rcpu=0
+  local variant=$1 bin=$build extra=() i t0 t1 rcpu=0
   [[ $variant == plain ]] && bin=$plain
   [[ $variant == encrypted ]] && extra=(--encrypt)
   rm -rf "${rx:?}"/* "${logs:?}"/*
-  t0=$(now)
-  run_in "$prefix-srv" "$logs/srv.time" "$logs/srv.log" "$bin/fleetcast-server" serve \
-    "$work/$image.fcimg" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010 \
-    "${extra[@]}"
-  spid=$!
-  for ((i = 1; i <= n; i++)); do
-    run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$bin/fleetcast-client" \
-      receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
-    pids+=($!)
-  done
-  wait_receivers "$variant $rate run $r" "$logs/rcv" "${pids[@]}"
-  t1=$(now)
-  wait_ok "$spid" "$variant $rate run $r: server" "$logs/srv.log"
+  fc_run "$variant $rate run $r" "$bin" "$work/$image.fcimg" "$fc_rate" "${extra[@]}"
   for ((i = 1; i <= n; i++)); do
     [[ $(sha256sum <"$rx/rcv$i.raw" | cut -d' ' -f1) == "$want" ]] ||
       die "$variant $rate run $r: receiver $i: output differs from the source"
