@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <vector>
 
 #include "tests/core/image_builder.h"
 
@@ -56,8 +57,9 @@ std::string SummaryLine(const std::string& out, const std::string& node) {
 void PackedDiskTest::PackSampleDisk(uint32_t chunks, int zero_every, const std::string& label) {
   raw_ = testing::SampleDisk(size_t{chunks} * kChunk, kChunk, zero_every);
   testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-  const ProgramResult r = testing::RunProgram(
-      {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_, "--label", label});
+  std::vector<std::string> argv = {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_};
+  if (!label.empty()) argv.insert(argv.end(), {"--label", label});
+  const ProgramResult r = testing::RunProgram(argv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 

@@ -41,9 +41,9 @@ std::string SummaryLine(const std::string& out, const std::string& node);
 class PackedDiskTest : public ::testing::Test {
  protected:
   /// Makes raw_ a SampleDisk of `chunks` chunks of kChunk, every
-  /// `zero_every`th of them zero, and packs it into img_ with `label`; a
-  /// failed pack is a fatal failure.
-  void PackSampleDisk(uint32_t chunks, int zero_every, const std::string& label);
+  /// `zero_every`th of them zero (none if 0), and packs it into img_, with
+  /// `label` unless it is empty; a failed pack is a fatal failure.
+  void PackSampleDisk(uint32_t chunks, int zero_every, const std::string& label = "");
   /// Node i's target disk ("node<i>.raw" in the folder).
   std::string Target(int i) const;
 
