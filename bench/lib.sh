@@ -1,9 +1,11 @@
 # What the namespace-LAN deployment benchmarks share (deploy_bench.sh,
-# seal_bench.sh, reimage_bench.sh): checks of their arguments, the LAN and
-# the receivers' tmpfs and their cleanup, timing and arithmetic, and writing
-# a section of bench/RESULTS.md. Sourced from the repo root by a script that
-# has set $bench (its name, for error lines); the LAN and tmpfs helpers use
-# its $prefix (namespaces) and $rx (the tmpfs), run_in its $limit.
+# seal_bench.sh, reimage_bench.sh; fsaware_bench.sh uses the checks and
+# write_section): checks of their arguments, the LAN and the receivers'
+# tmpfs and their cleanup, timing and arithmetic, a fleetcast deployment,
+# and writing a section of bench/RESULTS.md. Sourced from the repo root by
+# a script that has set $bench (its name, for error lines); the LAN and
+# tmpfs helpers use its $prefix (namespaces) and $rx (the tmpfs), run_in its
+# $limit, fc_run also its $n and $logs.
 # shellcheck shell=bash disable=SC2154
 
 die() { echo "$bench: error: $*" >&2; exit 1; }
