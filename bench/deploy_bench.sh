@@ -26,12 +26,12 @@ uftp_block=1400 # uftp -b: payload per datagram; 1400 + uftp 28 + UDP/IP 28 = 14
 work=out/bench rx=out/bench/rx logs=out/bench/logs results=bench/RESULTS.md
 prefix=${BENCH_PREFIX:-fcbench} srv=${BENCH_PREFIX:-fcbench}-srv
 limit=300 # seconds: bound on every process of a run
+bench=deploy_bench
+source bench/lib.sh
 
-die() { echo "deploy_bench: error: $*" >&2; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (network namespaces, tmpfs)"
-[[ -x $build/fleetcast-server && -x $build/fleetcast-client ]] ||
-  die "no fleetcast-server/fleetcast-client in $build; build them first"
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS=$runs; use a positive number"
+need_root
+need_fleetcast "$build"
+need_runs "$runs"
 for t in $tools; do [[ $t =~ ^(fleetcast|udpcast|uftp)$ ]] || die "TOOLS: unknown tool $t"; done
 for m in $images; do [[ $m =~ ^(realistic|random)$ ]] || die "IMAGES: unknown image $m"; done
 for n in $ns_list; do [[ $n =~ ^[1-9][0-9]?$ ]] || die "NS: $n is not a receiver count"; done
@@ -47,36 +47,17 @@ if command -v xxh128sum >/dev/null; then digest_cmd=xxh128sum; fi
 mkdir -p "$work" "$rx" "$logs"
 bench/make-images.sh "$work" "$build"
 
-cleanup() {
-  scripts/netns-lan.sh down "$prefix" || true # kills every process left in its namespaces
-  if mountpoint -q "$rx"; then umount "$rx" || umount -l "$rx" || true; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lan_cleanup_on_exit
 
 max_n=0
 for n in $ns_list; do if ((n > max_n)); then max_n=$n; fi; done
-if mountpoint -q "$rx"; then umount "$rx"; fi
-mount -t tmpfs -o "size=$(((max_n + 1) * 600))M" fcbench-rx "$rx"
+mount_rx "$(((max_n + 1) * 600))" fcbench-rx
 
-now() { date +%s.%N; }
-calc() { echo "$*" | bc -l; }
-fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
 counters() { # tx_bytes tx_packets rx_bytes of the server's veth
   ip -n "$srv" -s -j link show fcnet0 | python3 -c '
 import json, sys
 s = json.load(sys.stdin)[0]["stats64"]
 print(s["tx"]["bytes"], s["tx"]["packets"], s["rx"]["bytes"])'
-}
-cpu_of() { # /usr/bin/time -f "%U %S" output -> user+sys seconds (its last line)
-  tail -n 1 "$1" | awk '{ printf "%.2f", $1 + $2 }'
-}
-# run_in NS TIMEFILE LOG CMD...: in the background, CMD in namespace NS under
-# `timeout`, its CPU time (with timeout's) written by /usr/bin/time.
-run_in() {
-  local ns=$1 tf=$2 log=$3
-  shift 3
-  ip netns exec "$ns" /usr/bin/time -f "%U %S" -o "$tf" timeout "$limit" "$@" >"$log" 2>&1 &
 }
 
 declare -A want raw stored
@@ -110,22 +91,7 @@ run_tool() {
   c0=$(counters)
   case $tool in
     fleetcast)
-      t0=$(now)
-      run_in "$srv" "$logs/srv.time" "$logs/srv.log" "$build/fleetcast-server" serve \
-        "$work/$image.fcimg" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010
-      spid=$!
-      for ((i = 1; i <= n; i++)); do
-        run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$build/fleetcast-client" \
-          receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
-        pids+=($!)
-      done
-      for ((i = 1; i <= n; i++)); do
-        rc=0 && wait "${pids[i - 1]}" || rc=$?
-        ((rc == 0)) || die "fleetcast $cell run $r: receiver $i exited $rc (log $logs/rcv$i.log)"
-      done
-      t1=$(now)
-      rc=0 && wait "$spid" || rc=$?
-      ((rc == 0)) || die "fleetcast $cell run $r: server exited $rc (log $logs/srv.log)"
+      fc_run "fleetcast $cell run $r" "$build" "$work/$image.fcimg" "$fc_rate"
       ;;
     udpcast)
       for ((i = 1; i <= n; i++)); do
@@ -140,13 +106,8 @@ run_tool() {
         --interface fcnet0 --min-receivers "$n" ${udp_rate:+--max-bitrate "$udp_rate"} \
         --mcast-rdv-address 239.79.0.9 --mcast-data-address 239.79.0.10 \
         --rexmit-hello-interval 100 --nokbd
-      spid=$!
-      rc=0 && wait "$spid" || rc=$?
-      ((rc == 0)) || die "udpcast $cell run $r: udp-sender exited $rc (log $logs/srv.log)"
-      for ((i = 1; i <= n; i++)); do
-        rc=0 && wait "${pids[i - 1]}" || rc=$?
-        ((rc == 0)) || die "udpcast $cell run $r: receiver $i exited $rc (log $logs/rcv$i.log)"
-      done
+      wait_ok "$!" "udpcast $cell run $r: udp-sender" "$logs/srv.log"
+      wait_receivers "udpcast $cell run $r" "$logs/rcv" "${pids[@]}"
       t1=$(now)
       ;;
     uftp)
@@ -220,10 +181,6 @@ set_rate() {
   esac
 }
 for rate in $rates; do set_rate "$rate"; done
-
-median_line() { # lines "wall ..." -> the line of the median wall time
-  sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
-}
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u +%Y-%m-%dT%H:%MZ)
@@ -391,15 +348,14 @@ fi
 # ---- header and output ----
 img_line=""
 for m in $images; do img_line+=" $m ${raw[$m]} bytes raw, ${stored[$m]} stored in .fcimg chunks;"; done
-git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
+git_rev=$(git_revision)
 lim1=$(calc "1000000000 / 8 * 1432 / 1538 / 1000000")
 limtbf=$(calc "1000000000 / 8 * 1432 / 1514 / 1000000")
 section="## Deployment: fleetcast vs udpcast vs uftp (\`bench/deploy_bench.sh\`)
 
 Written by \`bench/deploy_bench.sh\`; what each column means: [README.md](README.md).
 
-- date: $started; git: $git_rev; machine: nproc $(nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -sr)
-- load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)
+$(run_facts "$started" "$load_before")
 - tools: fleetcast $("$build/fleetcast-server" --version 2>/dev/null | head -1) ($build, git $git_rev); udpcast $(dpkg-query -W -f='${Version}' udpcast); uftp $(dpkg-query -W -f='${Version}' uftp)
 - run as: \`IMAGES=\"$images\" NS=\"$ns_list\" LOSSES=\"$losses\" RATES=\"$rates\" RUNS=$runs TOOLS=\"$tools\" UNLIMITED_ALL=$unlimited_all bench/deploy_bench.sh $build\`
 - median of $runs runs per cell (by wall time; the other columns are from that run); tools' runs interleaved within a cell
@@ -434,16 +390,5 @@ Peer runs that failed and are not counted: ${#peer_failures[@]}$(if ((${#peer_fa
 
 printf '\n%s\n' "$section"
 
-[[ -f $results ]] || touch "$results"
-grep -qx '<!-- deploy-bench:begin -->' "$results" ||
-  printf '\n<!-- deploy-bench:begin -->\n<!-- deploy-bench:end -->\n' >>"$results"
-SECTION=$section python3 - "$results" <<'PY'
-import os, sys
-path = sys.argv[1]
-text = open(path).read()
-begin, end = "<!-- deploy-bench:begin -->", "<!-- deploy-bench:end -->"
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-open(path, "w").write(head + begin + "\n" + os.environ["SECTION"] + "\n" + end + tail)
-PY
+write_section "$results" deploy-bench "$section"
 echo "deploy_bench: wrote $results" >&2

@@ -22,8 +22,9 @@ size_mib=${BENCH_SIZE_MIB:-512} runs=${BENCH_RUNS:-3}
 results=bench/RESULTS.md
 server=$build/fleetcast-server client=$build/fleetcast-client
 PATH=$PATH:/usr/sbin:/sbin
-die() { echo "fsaware_bench: error: $*" >&2; exit 1; }
-[[ -x $server && -x $client ]] || die "no fleetcast-server/fleetcast-client in $build; build them first"
+bench=fsaware_bench
+source bench/lib.sh
+need_fleetcast "$build"
 command -v partclone.ext4 >/dev/null || die "partclone.ext4 missing; run scripts/deps.sh"
 mkdir -p "$work"
 part_offset=$((1024 * 1024)) # make-disk-image.sh: one partition from 1 MiB to the end
@@ -119,7 +120,6 @@ for name in realistic used; do
 done
 
 table=$(cat <<TABLE
-<!-- fsaware-bench:begin -->
 ### Filesystem-aware packing (bench/fsaware_bench.sh)
 
 \`bench/fsaware_bench.sh $build\` on $(date -u +%Y-%m-%d), ${size_mib} MiB disks, median of $runs runs,
@@ -135,18 +135,8 @@ Full deployment, loopback, 1 receiver, \`serve --rate 1g\`, from serve start to 
 
 | disk | image | stored MiB | deploy s |
 |------|-------|-----------:|---------:|
-${deploy_rows}<!-- fsaware-bench:end -->
+${deploy_rows}
 TABLE
 )
 echo "$table"
-python3 - "$results" "$table" <<'PY'
-import sys
-path, table = sys.argv[1], sys.argv[2]
-text = open(path).read()
-begin, end = "<!-- fsaware-bench:begin -->", "<!-- fsaware-bench:end -->"
-if begin in text and end in text:
-    text = text[: text.index(begin)] + table + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n" + table + "\n"
-open(path, "w").write(text)
-PY
+write_section "$results" fsaware-bench "$table"

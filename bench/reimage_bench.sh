@@ -21,12 +21,12 @@ n=${N:-8} spoil=${SPOIL:-0.02} spread=${SPREAD:-same} runs=${RUNS:-3} rate=${RAT
 prefix=${BENCH_PREFIX:-fcreimg} srv=${BENCH_PREFIX:-fcreimg}-srv
 work=out/bench rx=out/bench/reimage-rx logs=out/bench/reimage-logs results=bench/RESULTS.md
 limit=300 # seconds: bound on every process of a run
+bench=reimage_bench
+source bench/lib.sh
 
-die() { echo "reimage_bench: error: $*" >&2; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (network namespaces, tmpfs)"
-[[ -x $build/fleetcast-server && -x $build/fleetcast-client ]] ||
-  die "no fleetcast-server/fleetcast-client in $build; build them first"
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS=$runs; use a positive number"
+need_root
+need_fleetcast "$build"
+need_runs "$runs"
 [[ $n =~ ^[1-9][0-9]?$ ]] || die "N=$n; use a receiver count"
 [[ $spread =~ ^(same|each)$ ]] || die "SPREAD=$spread; use same or each"
 digest_cmd=sha256sum
@@ -39,24 +39,14 @@ raw_bytes=$(stat -c %s "$image")
 want=$($digest_cmd <"$image" | cut -d' ' -f1)
 cat "$fcimg" >/dev/null # page cache: the server reads from memory
 
-cleanup() {
-  scripts/netns-lan.sh down "$prefix" || true
-  if mountpoint -q "$rx"; then umount "$rx" || umount -l "$rx" || true; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-if mountpoint -q "$rx"; then umount "$rx"; fi
-mount -t tmpfs -o "size=$(((n + 1) * raw_bytes / 1048576 + 64))M" fcreimg-rx "$rx"
+lan_cleanup_on_exit
+mount_rx "$(((n + 1) * raw_bytes / 1048576 + 64))" fcreimg-rx
 RATE=$rate scripts/netns-lan.sh up "$n" "$prefix"
-
-now() { date +%s.%N; }
-calc() { echo "$*" | bc -l; }
-fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
 
 # deploy LABEL: one deployment to the N disks in $rx, as they are; prints
 # "wall datagrams reused written" (reused/written summed over the nodes).
 deploy() {
-  local label=$1 i rc t0 t1 spid pids=()
+  local label=$1 i t0 t1 spid pids=()
   t0=$(now)
   ip netns exec "$srv" timeout "$limit" "$build/fleetcast-server" serve "$fcimg" \
     --interface fcnet0 --min-clients "$n" --rate "${rate%bit}" --port 7010 \
@@ -68,13 +58,9 @@ deploy() {
       >"$logs/$label-rcv$i.log" 2>&1 &
     pids+=($!)
   done
-  for ((i = 1; i <= n; i++)); do
-    rc=0 && wait "${pids[i - 1]}" || rc=$?
-    ((rc == 0)) || die "$label: receiver $i exited $rc (log $logs/$label-rcv$i.log)"
-  done
+  wait_receivers "$label" "$logs/$label-rcv" "${pids[@]}"
   t1=$(now)
-  rc=0 && wait "$spid" || rc=$?
-  ((rc == 0)) || die "$label: server exited $rc (log $logs/$label-srv.log)"
+  wait_ok "$spid" "$label: server" "$logs/$label-srv.log"
   for ((i = 1; i <= n; i++)); do
     [[ $($digest_cmd <"$rx/rcv$i.raw" | cut -d' ' -f1) == "$want" ]] ||
       die "$label: receiver $i: its disk differs from the source ($digest_cmd)"
@@ -140,21 +126,18 @@ for ((r = 1; r <= runs; r++)); do
   echo "  run $r re-image: $line" >&2
   re_lines+="$line"$'\n'
 done
-median() { sort -n | awk 'NF { a[++k] = $0 } END { print a[int((k + 1) / 2)] }'; }
-full=$(printf '%s' "$full_lines" | median)
-re=$(printf '%s' "$re_lines" | median)
-rd=$(printf '%s' "$read_lines" | median)
+full=$(printf '%s' "$full_lines" | median_line)
+re=$(printf '%s' "$re_lines" | median_line)
+rd=$(printf '%s' "$read_lines" | median_line)
 read -r fw fd _ fwr <<<"$full"
 read -r rw rd_sent rr rwr <<<"$re"
 ratio_full=$(calc "$rw / $fw")
 ratio_read=$(calc "$rw / $rd")
 verdict() { if (($(calc "$1"))); then echo PASS; else echo MISS; fi; }
 
-git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
 section="## Re-imaging: incremental deployment (\`bench/reimage_bench.sh\`, SPREAD=$spread)
 
-- date: $started; git: $git_rev; machine: nproc $(nproc), $(free -g | awk '/^Mem:/ {print $2}') GiB, kernel $(uname -sr)
-- load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)
+$(run_facts "$started" "$load_before")
 - run as: \`N=$n SPOIL=$spoil SPREAD=$spread RUNS=$runs RATE=$rate bench/reimage_bench.sh $build\`
 - image: realistic ($raw_bytes bytes raw, \`bench/make-images.sh\`); $n receivers on a namespace
   LAN at $rate, disks are files on a tmpfs; median of $runs runs each, in the same run
@@ -174,17 +157,5 @@ section="## Re-imaging: incremental deployment (\`bench/reimage_bench.sh\`, SPRE
 | re-image wall / read the disks once | $(fmt 2 "$ratio_read") | <= 1.5 | $(verdict "$ratio_read <= 1.5") |"
 
 printf '\n%s\n' "$section"
-[[ -f $results ]] || touch "$results"
-grep -qx "<!-- reimage-bench-$spread:begin -->" "$results" ||
-  printf '\n<!-- reimage-bench-%s:begin -->\n<!-- reimage-bench-%s:end -->\n' "$spread" "$spread" >>"$results"
-SECTION=$section SPREAD=$spread python3 - "$results" <<'PY'
-import os, sys
-path = sys.argv[1]
-text = open(path).read()
-spread = os.environ["SPREAD"]
-begin, end = f"<!-- reimage-bench-{spread}:begin -->", f"<!-- reimage-bench-{spread}:end -->"
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-open(path, "w").write(head + begin + "\n" + os.environ["SECTION"] + "\n" + end + tail)
-PY
+write_section "$results" "reimage-bench-$spread" "$section"
 echo "reimage_bench: wrote $results" >&2

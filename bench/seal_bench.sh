@@ -23,65 +23,31 @@ build=$1 plain=$2
 image=${IMAGE:-random} n=${N:-2} rates=${RATES:-unlimited 1gbit} runs=${RUNS:-3}
 work=out/bench rx=out/bench/seal-rx logs=out/bench/seal-logs prefix=fcseal
 limit=300 # seconds: bound on every process of a run
+bench=seal_bench
+source bench/lib.sh
 
-die() { echo "seal_bench: error: $*" >&2; exit 1; }
-[[ $EUID -eq 0 ]] || die "needs root (network namespaces, tmpfs)"
-for b in "$build" "$plain"; do
-  [[ -x $b/fleetcast-server && -x $b/fleetcast-client ]] ||
-    die "no fleetcast-server/fleetcast-client in $b; build them first"
-done
+need_root
+need_fleetcast "$build" "$plain"
 [[ $image =~ ^(realistic|random)$ ]] || die "IMAGE=$image; use random or realistic"
 [[ $n =~ ^[1-9][0-9]?$ ]] || die "N=$n is not a receiver count"
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS=$runs; use a positive number"
+need_runs "$runs"
 [[ -x /usr/bin/time ]] || apt-get install -y -qq time >/dev/null
 
 mkdir -p "$work" "$rx" "$logs"
 bench/make-images.sh "$work" "$build"
-cleanup() {
-  scripts/netns-lan.sh down "$prefix" || true
-  if mountpoint -q "$rx"; then umount "$rx" || umount -l "$rx" || true; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-if mountpoint -q "$rx"; then umount "$rx"; fi
+lan_cleanup_on_exit
 raw_bytes=$(stat -c %s "$work/$image.raw")
-mount -t tmpfs -o "size=$(((raw_bytes >> 20) * n + 64))M" fcseal-rx "$rx"
+mount_rx "$(((raw_bytes >> 20) * n + 64))" fcseal-rx
 want=$(sha256sum <"$work/$image.raw" | cut -d' ' -f1)
 cat "$work/$image.fcimg" >/dev/null # page cache: the server reads from memory
 
-now() { date +%s.%N; }
-calc() { echo "$*" | bc -l; }
-fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
-cpu_of() { tail -n 1 "$1" | awk '{ printf "%.2f", $1 + $2 }'; }
-run_in() { # NS TIMEFILE LOG CMD...: in the background, under timeout and /usr/bin/time
-  local ns=$1 tf=$2 log=$3
-  shift 3
-  ip netns exec "$ns" /usr/bin/time -f "%U %S" -o "$tf" timeout "$limit" "$@" >"$log" 2>&1 &
-}
-
 # One run of VARIANT at fleetcast rate FC_RATE; prints "wall server_cpu receivers_cpu".
 run_variant() {
-  local variant=$1 bin=$build extra=() i rc t0 t1 spid pids=() rcpu=0
+  local variant=$1 bin=$build extra=() i t0 t1 rcpu=0
   [[ $variant == plain ]] && bin=$plain
   [[ $variant == encrypted ]] && extra=(--encrypt)
   rm -rf "${rx:?}"/* "${logs:?}"/*
-  t0=$(now)
-  run_in "$prefix-srv" "$logs/srv.time" "$logs/srv.log" "$bin/fleetcast-server" serve \
-    "$work/$image.fcimg" --interface fcnet0 --min-clients "$n" --rate "$fc_rate" --port 7010 \
-    "${extra[@]}"
-  spid=$!
-  for ((i = 1; i <= n; i++)); do
-    run_in "$prefix-rcv$i" "$logs/rcv$i.time" "$logs/rcv$i.log" "$bin/fleetcast-client" \
-      receive --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i"
-    pids+=($!)
-  done
-  for ((i = 1; i <= n; i++)); do
-    rc=0 && wait "${pids[i - 1]}" || rc=$?
-    ((rc == 0)) || die "$variant $rate run $r: receiver $i exited $rc (log $logs/rcv$i.log)"
-  done
-  t1=$(now)
-  rc=0 && wait "$spid" || rc=$?
-  ((rc == 0)) || die "$variant $rate run $r: server exited $rc (log $logs/srv.log)"
+  fc_run "$variant $rate run $r" "$bin" "$work/$image.fcimg" "$fc_rate" "${extra[@]}"
   for ((i = 1; i <= n; i++)); do
     [[ $(sha256sum <"$rx/rcv$i.raw" | cut -d' ' -f1) == "$want" ]] ||
       die "$variant $rate run $r: receiver $i: output differs from the source"
@@ -89,8 +55,6 @@ run_variant() {
   done
   echo "$(fmt 3 "$(calc "$t1 - $t0")") $(cpu_of "$logs/srv.time") $(fmt 2 "$rcpu")"
 }
-
-median_line() { sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
 
 variants="plain authenticated encrypted"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

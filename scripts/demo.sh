@@ -64,25 +64,44 @@ else
   in_node() { shift; "$@"; }
   iface=lo server_addr=127.0.0.1 net=127.0.0 http=127.0.0.1:18080
 fi
-in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
-  --max-wait 30 --rate 1g --port 7010 >"$work/serve.out" 2>"$work/serve.log" &
-serve_pid=$!
-pids=()
-for i in 1 2 3 4; do
-  in_node "$i" "$client" receive --server "$server_addr:7010" --target "$work/node$i.raw" \
-    --node-id "node$i" 2>"$work/node$i.log" &
-  pids+=($!)
-done
-status=0
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-wait "$serve_pid" || status=1
+
+# deploy PORT TAG [RECEIVE_ARGS...]: sample.fcimg to the 4 nodes' disks;
+# serve's output in serve$TAG.out and .log, node I's log in nodeI$TAG.log.
+# Sets status to 1 if a program failed.
+deploy() {
+  local port=$1 tag=$2 i pid serve_pid pids=()
+  shift 2
+  in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
+    --max-wait 30 --rate 1g --port "$port" >"$work/serve$tag.out" 2>"$work/serve$tag.log" &
+  serve_pid=$!
+  for i in 1 2 3 4; do
+    in_node "$i" "$client" receive --server "$server_addr:$port" --target "$work/node$i.raw" \
+      --node-id "node$i" "$@" 2>"$work/node$i$tag.log" &
+    pids+=($!)
+  done
+  status=0
+  for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+  wait "$serve_pid" || status=1
+}
+# check_disks WHAT: every node's disk must equal sample.raw; exits naming
+# WHAT if one does not or a program failed.
+check_disks() {
+  local i
+  for i in 1 2 3 4; do
+    if cmp -s "$work/sample.raw" "$work/node$i.raw"; then
+      echo "node$i.raw is byte-identical to sample.raw"
+    else
+      echo "demo: error: node$i.raw differs from sample.raw"
+      status=1
+    fi
+  done
+  [[ $status -eq 0 ]] || { echo "demo: error: $1 failed; logs in $work"; exit 1; }
+}
+
+deploy 7010 ""
 grep -E "pass [0-9]+:" "$work/serve.log" | sed 's/^.*info: /  /'
 cat "$work/serve.out"
-for i in 1 2 3 4; do
-  cmp -s "$work/sample.raw" "$work/node$i.raw" && echo "node$i.raw is byte-identical to sample.raw" ||
-    { echo "demo: error: node$i.raw differs from sample.raw"; status=1; }
-done
-[[ $status -eq 0 ]] || { echo "demo: error: the deployment failed; logs in $work"; exit 1; }
+check_disks "the deployment"
 
 say "inventory: nodes.toml for the 4 demo nodes"
 rm -rf "$work/drivers" "$work/answers" "$work/sysfs"
@@ -251,28 +270,13 @@ echo "demo: every node verified its disk and wrote its own identity; cluster lab
 # --zero: the identities wrote into free space too (chunks that are zero in
 # the image); the disks must read zero there again to match sample.raw.
 say "re-image the same 4 disks: only what changed is sent and written"
-in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
-  --max-wait 30 --rate 1g --port 7012 >"$work/serve-again.out" 2>"$work/serve-again.log" &
-serve_pid=$!
-pids=()
-for i in 1 2 3 4; do
-  in_node "$i" "$client" receive --server "$server_addr:7012" --target "$work/node$i.raw" \
-    --node-id "node$i" --zero 2>"$work/node$i-again.log" &
-  pids+=($!)
-done
-status=0
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-wait "$serve_pid" || status=1
+deploy 7012 -again --zero
 grep -hE "found already correct|scanned " "$work"/node?-again.log | sed 's/^.*info: /  /'
 cat "$work/serve-again.out"
 first=$(grep -oE "sent [0-9]+ datagrams" "$work/serve.log" | grep -oE "[0-9]+")
 again=$(grep -oE "sent [0-9]+ datagrams" "$work/serve-again.log" | grep -oE "[0-9]+")
 echo "  datagrams sent: $again for the re-image, $first for the first deployment"
-for i in 1 2 3 4; do
-  cmp -s "$work/sample.raw" "$work/node$i.raw" && echo "node$i.raw is byte-identical to sample.raw" ||
-    { echo "demo: error: node$i.raw differs from sample.raw"; status=1; }
-done
-[[ $status -eq 0 ]] || { echo "demo: error: the re-image failed; logs in $work"; exit 1; }
+check_disks "the re-image"
 reused=$(grep -oE "reused [0-9]+" "$work/serve-again.out" | awk '{s += $2} END {print s}')
 written=$(grep -oE "written [0-9]+" "$work/serve-again.out" | awk '{s += $2} END {print s}')
 echo "demo: the re-image reused $reused chunks and wrote $written across the 4 nodes"

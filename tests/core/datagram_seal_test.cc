@@ -8,9 +8,12 @@
 #include <string>
 
 #include "core/wire_format.h"
+#include "tests/core/example_datagram.h"
 
 namespace fleetcast::wire {
 namespace {
+
+using fleetcast::testing::ExampleHeader;
 
 constexpr size_t kHeader = DatagramHeader::kEncodedLength;
 
@@ -18,20 +21,6 @@ DataKey CountingKey() {
   DataKey key;
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
   return key;
-}
-
-// The example of docs/protocol.md: shard 70 of block 1 of chunk 0x0a0b0c0d.
-DatagramHeader ExampleHeader() {
-  DatagramHeader h;
-  h.session = 0x11223344;
-  h.chunk = 0x0a0b0c0d;
-  h.block = 0x0102;
-  h.shard = 70;
-  h.k = 64;
-  h.pass = 3;
-  h.length = 4;
-  h.seq = 0x0201;
-  return h;
 }
 
 // A datagram of `h` with `payload`, with room for the tag.
@@ -133,7 +122,7 @@ TEST(DatagramSeal, DocumentedExamplesOpen) {
   }
 }
 
-class DatagramSealModes : public testing::TestWithParam<SealMode> {
+class DatagramSealModes : public ::testing::TestWithParam<SealMode> {
  protected:
   DatagramSeal seal_{CountingKey(), GetParam()};
   Bytes payload_ = RandomPayload(1448, 301);
@@ -208,8 +197,8 @@ TEST_P(DatagramSealModes, TruncatedFails) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DatagramSealModes,
-                         testing::Values(SealMode::kAuthenticated, SealMode::kEncrypted),
-                         [](const testing::TestParamInfo<SealMode>& p) {
+                         ::testing::Values(SealMode::kAuthenticated, SealMode::kEncrypted),
+                         [](const ::testing::TestParamInfo<SealMode>& p) {
                            return p.param == SealMode::kAuthenticated ? "Authenticated"
                                                                       : "Encrypted";
                          });

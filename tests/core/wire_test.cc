@@ -4,6 +4,7 @@
 
 #include "core/control_message.h"
 #include "core/wire_format.h"
+#include "tests/core/example_datagram.h"
 
 namespace fleetcast {
 namespace {
@@ -11,15 +12,7 @@ namespace {
 using wire::DatagramHeader;
 
 TEST(DatagramHeader, GoldenBytesAndRoundTrip) {
-  DatagramHeader h;
-  h.session = 0x11223344;
-  h.chunk = 0x0a0b0c0d;
-  h.block = 0x0102;
-  h.shard = 70;
-  h.k = 64;
-  h.pass = 3;
-  h.length = 4;
-  h.seq = 0x0201;
+  const DatagramHeader h = testing::ExampleHeader();
   Bytes d(DatagramHeader::kEncodedLength + 4, 0xee);
   h.EncodeTo(d.data());
   // clang-format off

@@ -12,7 +12,6 @@
 #include <memory>
 
 #include "platform/net.h"
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
@@ -27,20 +26,15 @@ std::string OwnAnnounce() {
   return std::string(announce::kDefaultGroup) + ":" + std::to_string(17000 + ::getpid() % 8000);
 }
 
-class AnnounceTest : public ::testing::Test {
+class AnnounceTest : public PackedDiskTest {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(size_t{6} * kChunk, kChunk, 4);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ProgramResult r = testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_NO_FATAL_FAILURE(PackSampleDisk(6, 4));
     ProgramResult info = testing::RunProgram({FLEETCAST_SERVER_BIN, "info", img_});
     const size_t at = info.out.find("xxh3-128:");
     ASSERT_NE(at, std::string::npos) << info.out;
     digest_ = info.out.substr(at, 9 + 32);
   }
-
-  std::string Target(int i) const { return dir_ / ("node" + std::to_string(i) + ".raw"); }
 
   // The client's own verified digest, the server's record of it, and the
   // bytes on its disk all equal the source's.
@@ -54,9 +48,6 @@ class AnnounceTest : public ::testing::Test {
     EXPECT_EQ(testing::ReadFileBytes(Target(i)), raw_) << "node " << i << " differs";
   }
 
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
   std::string digest_;  // "xxh3-128:" and 32 hex digits
 };
 

@@ -13,25 +13,15 @@
 #include <thread>
 
 #include "core/wire_format.h"
-#include "tests/core/image_builder.h"
+#include "tests/e2e/e2e_common.h"
 #include "tests/test_util.h"
 
-namespace fleetcast {
+namespace fleetcast::e2e {
 namespace {
 
-using testing::ChildProcess;
-using testing::ProgramResult;
-
-constexpr uint32_t kChunk = 1024 * 1024;
-
-class DeployErrorsTest : public ::testing::Test {
+class DeployErrorsTest : public PackedDiskTest {
  protected:
-  void SetUp() override {
-    raw_ = testing::SampleDisk(8 * kChunk, kChunk, 4);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ASSERT_EQ(
-        testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_}).exit_code, 0);
-  }
+  void SetUp() override { PackSampleDisk(8, 4); }
   std::unique_ptr<ChildProcess> StartServer(uint16_t port, const std::string& rate = "300m",
                                             int clients = 1) {
     auto s = std::make_unique<ChildProcess>(std::vector<std::string>{
@@ -47,10 +37,6 @@ class DeployErrorsTest : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     return testing::RunProgram(argv, 60);
   }
-
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
 };
 
 TEST_F(DeployErrorsTest, WrongServerPortIsOneLineWithinTenSeconds) {
@@ -203,4 +189,4 @@ TEST_F(DeployErrorsTest, MountedDiskIsRefusedUntouched) {
 }
 
 }  // namespace
-}  // namespace fleetcast
+}  // namespace fleetcast::e2e

@@ -6,7 +6,6 @@
 
 #include <memory>
 
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
@@ -14,15 +13,9 @@
 namespace fleetcast::e2e {
 namespace {
 
-class DeployTest : public ::testing::Test {
+class DeployTest : public PackedDiskTest {
  protected:
-  void SetUp() override {
-    raw_ = testing::SampleDisk(12 * kChunk, kChunk, 4);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ProgramResult r = testing::RunProgram(
-        {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_, "--label", "e2e"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
+  void SetUp() override { PackSampleDisk(12, 4, "e2e"); }
 
   std::vector<std::string> ServeArgs(const std::string& interface, int clients,
                                      const std::string& rate, uint16_t port = 7310) const {
@@ -34,7 +27,6 @@ class DeployTest : public ::testing::Test {
     return {FLEETCAST_CLIENT_BIN, "receive", "--server",  server,
             "--target",           Target(i), "--node-id", "node" + std::to_string(i)};
   }
-  std::string Target(int i) const { return dir_ / ("node" + std::to_string(i) + ".raw"); }
 
   void ExpectIdentical(int i) {
     EXPECT_EQ(testing::ReadFileBytes(Target(i)), raw_) << "node " << i << " differs";
@@ -43,10 +35,6 @@ class DeployTest : public ::testing::Test {
     EXPECT_FALSE(r.timed_out) << who << " timed out\n" << r.err;
     EXPECT_EQ(r.exit_code, 0) << who << "\n" << r.err;
   }
-
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
 };
 
 TEST_F(DeployTest, LoopbackNeedsNoRoot) {

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <vector>
+
+#include "tests/core/image_builder.h"
 
 namespace fleetcast::e2e {
 
@@ -29,6 +32,39 @@ bool WaitForWrites(const std::string& folder, const std::string& name, int times
   }
   ::close(fd);
   return times <= 0;
+}
+
+long long CountBefore(const std::string& text, const std::string& suffix) {
+  const size_t at = text.find(suffix);
+  if (at == std::string::npos || at == 0) return -1;
+  const size_t start = text.find_last_not_of("0123456789", at - 1) + 1;
+  if (start >= at) return -1;
+  return std::stoll(text.substr(start, at - start));
+}
+
+long long CountAfter(const std::string& text, const std::string& prefix) {
+  const size_t at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + prefix.size()));
+}
+
+std::string SummaryLine(const std::string& out, const std::string& node) {
+  const size_t line = out.find("  " + node + " ");
+  if (line == std::string::npos) return "";
+  return out.substr(line, out.find('\n', line) - line);
+}
+
+void PackedDiskTest::PackSampleDisk(uint32_t chunks, int zero_every, const std::string& label) {
+  raw_ = testing::SampleDisk(size_t{chunks} * kChunk, kChunk, zero_every);
+  testing::WriteFileBytes(dir_ / "disk.raw", raw_);
+  std::vector<std::string> argv = {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_};
+  if (!label.empty()) argv.insert(argv.end(), {"--label", label});
+  const ProgramResult r = testing::RunProgram(argv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+std::string PackedDiskTest::Target(int i) const {
+  return dir_ / ("node" + std::to_string(i) + ".raw");
 }
 
 }  // namespace fleetcast::e2e

@@ -25,14 +25,11 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-class DiskFullTest : public ::testing::Test {
+class DiskFullTest : public PackedDiskTest {
  protected:
   void SetUp() override {
     // Every chunk holds data: none is skipped as zero.
-    raw_ = testing::SampleDisk(8 * kChunk, kChunk, 0);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ASSERT_EQ(
-        testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_}).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(PackSampleDisk(8, 0));
     std::filesystem::create_directory(small_);
     const ProgramResult m =
         testing::RunProgram({"mount", "-t", "tmpfs", "-o", "size=3m", "fcfull", small_}, 30);
@@ -66,9 +63,6 @@ class DiskFullTest : public ::testing::Test {
     return reason;
   }
 
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
   std::string small_ = dir_ / "small";
   bool mounted_ = false;
   std::vector<std::unique_ptr<ChildProcess>> clients_;

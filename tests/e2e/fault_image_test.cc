@@ -9,7 +9,6 @@
 #include <functional>
 
 #include "server/image_reader.h"
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/test_util.h"
 
@@ -20,13 +19,10 @@ constexpr uint32_t kChunks = 8;
 constexpr uint32_t kLast = kChunks - 1;
 constexpr uint8_t kOld = 0x77;  // what the target held before
 
-class CorruptImageTest : public ::testing::Test {
+class CorruptImageTest : public PackedDiskTest {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(kChunks * kChunk, kChunk, 0);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ASSERT_EQ(
-        testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_}).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(PackSampleDisk(kChunks, 0));
     Result<ImageReader> image = ImageReader::Open(img_);
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     last_offset_ = image->table().Find(kLast)->offset;
@@ -69,9 +65,6 @@ class CorruptImageTest : public ::testing::Test {
     EXPECT_EQ(Bytes(disk.begin() + size_t{kLast} * kChunk, disk.end()), Bytes(kChunk, kOld));
   }
 
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
   std::string target_ = dir_ / "target.raw";
   uint64_t last_offset_ = 0;
 };

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <thread>
 
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
@@ -20,25 +19,17 @@ constexpr double kLongTimeout = 240;  // the outage and the catch-up after it
 // The outage itself: the stimulus, not a wait for an outcome.
 constexpr auto kOutage = std::chrono::seconds(20);
 
-class PartitionTest : public ::testing::Test {
+class PartitionTest : public PackedDiskTest {
  protected:
   void SetUp() override {
     lan_ = std::make_unique<testing::NamespaceLan>(kReceivers);
     ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
-    raw_ = testing::SampleDisk(16 * kChunk, kChunk, 0);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ASSERT_EQ(
-        testing::RunProgram({FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_}).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(PackSampleDisk(16, 0));
   }
   void TearDown() override {
     clients_.clear();
     lan_.reset();
   }
-  std::string Target(int i) const { return dir_ / ("node" + std::to_string(i) + ".raw"); }
-
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
   std::unique_ptr<testing::NamespaceLan> lan_;
   std::vector<std::unique_ptr<ChildProcess>> clients_;
 };

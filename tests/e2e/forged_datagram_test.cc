@@ -12,7 +12,6 @@
 #include <memory>
 #include <string>
 
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
 #include "tests/test_util.h"
@@ -23,36 +22,14 @@ namespace {
 constexpr int kClients = 2;
 constexpr int kForgerHost = kClients + 1;
 
-// The number just before `suffix` in `text`, or -1 if `suffix` is absent.
-long long CountBefore(const std::string& text, const std::string& suffix) {
-  const size_t at = text.find(suffix);
-  if (at == std::string::npos || at == 0) return -1;
-  const size_t start = text.find_last_not_of("0123456789", at - 1) + 1;
-  if (start >= at) return -1;
-  return std::stoll(text.substr(start, at - start));
-}
-
-// The number after `prefix` in `text`, or -1 if `prefix` is absent.
-long long CountAfter(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + prefix.size()));
-}
-
-class ForgedDatagramTest : public ::testing::Test {
+class ForgedDatagramTest : public PackedDiskTest {
  protected:
   void SetUp() override {
-    raw_ = testing::SampleDisk(24 * kChunk, kChunk, 6);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ProgramResult r = testing::RunProgram(
-        {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_, "--label", "forged"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_NO_FATAL_FAILURE(PackSampleDisk(24, 6, "forged"));
     lan_ = std::make_unique<testing::NamespaceLan>(kForgerHost);
     ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
   }
   void TearDown() override { lan_.reset(); }
-
-  std::string Target(int i) const { return dir_ / ("node" + std::to_string(i) + ".raw"); }
 
   // Serves to kClients clients while the forger floods; checks every outcome.
   void DeployUnderFlood(uint16_t port, bool encrypt) {
@@ -105,18 +82,14 @@ class ForgedDatagramTest : public ::testing::Test {
       EXPECT_GT(forged, 0) << r.err;
       std::printf("%s: %lld forged datagrams dropped (forger sent %lld)\n", node.c_str(), forged,
                   CountAfter(f.err, "forger: sent "));
-      const size_t line = s.out.find("  " + node + " ");
-      ASSERT_NE(line, std::string::npos) << s.out;
-      const std::string summary = s.out.substr(line, s.out.find('\n', line) - line);
+      const std::string summary = SummaryLine(s.out, node);
+      ASSERT_FALSE(summary.empty()) << s.out;
       EXPECT_NE(summary.find("verified"), std::string::npos) << summary;
       EXPECT_GT(CountAfter(summary, "forged "), 0) << summary;
       EXPECT_NE(s.err.find(node + " dropped "), std::string::npos) << s.err;
     }
   }
 
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
   std::unique_ptr<testing::NamespaceLan> lan_;
 };
 

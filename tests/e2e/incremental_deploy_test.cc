@@ -7,7 +7,6 @@
 
 #include <memory>
 
-#include "tests/core/image_builder.h"
 #include "tests/e2e/e2e_common.h"
 #include "tests/test_util.h"
 
@@ -22,36 +21,12 @@ constexpr int kZeroEvery = 4;
 constexpr uint64_t kStored = 36;
 constexpr uint64_t kZero = 12;
 
-// The number just before `suffix` in `text`, or -1 if `suffix` is absent.
-long long CountBefore(const std::string& text, const std::string& suffix) {
-  const size_t at = text.find(suffix);
-  if (at == std::string::npos || at == 0) return -1;
-  const size_t start = text.find_last_not_of("0123456789", at - 1) + 1;
-  if (start >= at) return -1;
-  return std::stoll(text.substr(start, at - start));
-}
-
 // The datagrams a serve's log says it sent ("sent 812 datagrams, …").
 long long DatagramsSent(const ProgramResult& s) { return CountBefore(s.err, " datagrams, "); }
 
-// The number after `prefix` in `text`, or -1 if `prefix` is absent.
-long long CountAfter(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + prefix.size()));
-}
-
-class IncrementalDeployTest : public ::testing::Test {
+class IncrementalDeployTest : public PackedDiskTest {
  protected:
-  void SetUp() override {
-    raw_ = testing::SampleDisk(size_t{kChunks} * kChunk, kChunk, kZeroEvery);
-    testing::WriteFileBytes(dir_ / "disk.raw", raw_);
-    ProgramResult r = testing::RunProgram(
-        {FLEETCAST_SERVER_BIN, "pack", dir_ / "disk.raw", img_, "--label", "incremental"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  std::string Target(int i) const { return dir_ / ("node" + std::to_string(i) + ".raw"); }
+  void SetUp() override { PackSampleDisk(kChunks, kZeroEvery, "incremental"); }
 
   // One deployment to kClients clients, each run with `extra` flags; returns
   // the server's result after checking every client and disk.
@@ -90,14 +65,8 @@ class IncrementalDeployTest : public ::testing::Test {
 
   // The server summary's line for node i.
   static std::string Summary(const ProgramResult& s, int i) {
-    const size_t line = s.out.find("  node" + std::to_string(i) + " ");
-    if (line == std::string::npos) return "";
-    return s.out.substr(line, s.out.find('\n', line) - line);
+    return SummaryLine(s.out, "node" + std::to_string(i));
   }
-
-  testing::TempDir dir_;
-  Bytes raw_;
-  std::string img_ = dir_ / "disk.fcimg";
 };
 
 TEST_F(IncrementalDeployTest, ReimageSendsAndWritesOnlyWhatEachDiskLacks) {
