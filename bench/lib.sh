@@ -54,6 +54,15 @@ wait_ok() {
   wait "$1" || rc=$?
   ((rc == 0)) || die "$2 exited $rc (log $3)"
 }
+# wait_for_line FILE TEXT: waits up to 30 s for FILE to hold TEXT; false if not.
+wait_for_line() {
+  local i
+  for ((i = 0; i < 3000; i++)); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  return 1
+}
 # wait_receivers WHAT LOG_STEM PID...: wait_ok for each receiver I (from 1)
 # of PIDS, as "WHAT: receiver I", its log LOG_STEM$I.log.
 wait_receivers() {

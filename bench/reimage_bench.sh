@@ -45,19 +45,27 @@ RATE=$rate scripts/netns-lan.sh up "$n" "$prefix"
 
 # deploy LABEL: one deployment to the N disks in $rx, as they are; prints
 # "wall datagrams reused written" (reused/written summed over the nodes).
+# As in a lab, the receivers are up first, waiting for the server's
+# announce; the wall time runs from the server's start to the last
+# receiver's exit (starting 9 processes through `ip netns exec` is not
+# part of it).
 deploy() {
   local label=$1 i t0 t1 spid pids=()
+  for ((i = 1; i <= n; i++)); do
+    ip netns exec "$prefix-rcv$i" timeout "$limit" "$build/fleetcast-client" receive \
+      --server auto --interface fcnet0 --target "$rx/rcv$i.raw" --node-id "rcv$i" \
+      >"$logs/$label-rcv$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for ((i = 1; i <= n; i++)); do
+    wait_for_line "$logs/$label-rcv$i.log" "listening for announces" ||
+      die "$label: receiver $i is not listening for announces (log $logs/$label-rcv$i.log)"
+  done
   t0=$(now)
   ip netns exec "$srv" timeout "$limit" "$build/fleetcast-server" serve "$fcimg" \
     --interface fcnet0 --min-clients "$n" --rate "${rate%bit}" --port 7010 \
     >"$logs/$label-srv.out" 2>"$logs/$label-srv.log" &
   spid=$!
-  for ((i = 1; i <= n; i++)); do
-    ip netns exec "$prefix-rcv$i" timeout "$limit" "$build/fleetcast-client" receive \
-      --server 10.79.0.1:7010 --target "$rx/rcv$i.raw" --node-id "rcv$i" \
-      >"$logs/$label-rcv$i.log" 2>&1 &
-    pids+=($!)
-  done
   wait_receivers "$label" "$logs/$label-rcv" "${pids[@]}"
   t1=$(now)
   wait_ok "$spid" "$label: server" "$logs/$label-srv.log"

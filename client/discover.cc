@@ -76,7 +76,9 @@ Result<announce::Announce> DiscoverServer(const DiscoverOptions& options) {
   if (!at.ok()) return at.status();
   Result<MulticastReceiver> socket = Listen(options.interface, *at);
   if (!socket.ok()) return socket.status();
-  spdlog::debug("listening for announces on {}", at->ToString());
+  // A booted node says what it waits for (and a script can wait for this).
+  spdlog::info("listening for announces on {} (up to {} s)", at->ToString(),
+               options.timeout.count());
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   Ignored ignored;
   while (!Interrupted()) {

@@ -24,6 +24,7 @@
 #include "platform/key_files.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
+#include "platform/wake_event.h"
 
 namespace fleetcast {
 
@@ -325,12 +326,14 @@ class Receiver {
 
   void StopReceiving() {
     stop_receiving_ = true;
+    stop_wake_.Notify();  // or the thread waits out its 100 ms poll
     if (receive_thread_.joinable()) receive_thread_.join();
+    stop_wake_.Drain();
   }
 
   void ReceiveLoop(MulticastReceiver& rx) {
     while (!stop_receiving_) {
-      Result<std::span<const ByteView>> batch = rx.Receive(milliseconds(100));
+      Result<std::span<const ByteView>> batch = rx.Receive(milliseconds(100), &stop_wake_);
       if (!batch.ok()) {
         spdlog::error("{}", batch.status().message());
         return;
@@ -402,6 +405,7 @@ class Receiver {
       state_->MarkDone(chunk);
       ++written_;
       spdlog::debug("chunk {} written", chunk);
+      if (state_->AllDone()) wake_.Notify();
       return;
     }
     state_->MarkFailed(chunk);
@@ -409,6 +413,7 @@ class Receiver {
     // thread reports the first such error once.
     if (s.code() == Status::Code::kIOError) {
       if (write_error_.ok()) write_error_ = s;
+      wake_.Notify();
       return;
     }
     ++rejected_;
@@ -434,7 +439,7 @@ class Receiver {
       if (Status s = SendProgress(); !s.ok()) return s;
       if (Status s = MaybeReport(); !s.ok()) return s;
       Result<control::Message> m =
-          conn_.Receive(report_due_ != 0 || LastWrites() ? kReportPoll : kProgressInterval);
+          conn_.Receive(report_due_ != 0 || LastWrites() ? kReportPoll : kProgressInterval, &wake_);
       if (!m.ok() && m.status().code() == Status::Code::kNotFound) continue;
       if (!m.ok()) {
         connection_lost_ = m.status().code() == Status::Code::kIOError;
@@ -697,6 +702,10 @@ class Receiver {
   // Chunks read from the disk and found correct (the scan; zero chunks that
   // read zero): the final check need not read them again. Control thread.
   HaveSet kept_;
+  // Notified by a worker when the last chunk is written or a write failed.
+  WakeEvent wake_;
+  // Notified to end the receive thread's wait for datagrams.
+  WakeEvent stop_wake_;
   std::thread receive_thread_;
   uint32_t pass_ = 0;
   bool done_sent_ = false;

@@ -64,7 +64,7 @@ Result<ControlConnection> ControlConnection::Connect(const std::string& host, ui
   const std::string where = host + ":" + std::to_string(port);
   secure::ClientHandshake handshake;
   if (Status s = c.SendFrame(handshake.Hello()); !s.ok()) return s;
-  Result<Bytes> hello = c.ReceiveFrame(deadline);
+  Result<Bytes> hello = c.ReceiveFrame(deadline, nullptr);
   if (!hello.ok()) {
     return Status::IOError(where + ": no secure handshake (" + hello.status().message() +
                            "); is it a fleetcast server of this version?");
@@ -107,8 +107,8 @@ Status ControlConnection::Send(const control::Message& m) {
   return SendFrame(channel_->Seal(control::EncodeBody(m)));
 }
 
-Result<control::Message> ControlConnection::Receive(milliseconds timeout) {
-  Result<Bytes> frame = ReceiveFrame(steady_clock::now() + timeout);
+Result<control::Message> ControlConnection::Receive(milliseconds timeout, const WakeEvent* wake) {
+  Result<Bytes> frame = ReceiveFrame(steady_clock::now() + timeout, wake);
   if (!frame.ok()) return frame.status();
   Result<Bytes> body = channel_->Open(*frame);
   if (!body.ok()) return Status::IOError("the server's " + body.status().message());
@@ -129,7 +129,8 @@ Status ControlConnection::SendFrame(ByteView body) {
   return Status::OK();
 }
 
-Result<Bytes> ControlConnection::ReceiveFrame(steady_clock::time_point deadline) {
+Result<Bytes> ControlConnection::ReceiveFrame(steady_clock::time_point deadline,
+                                              const WakeEvent* wake) {
   for (;;) {
     if (buffer_.size() >= control::kFrameHeaderLength) {
       const uint32_t length = DecodeFixed32(buffer_.data());
@@ -144,9 +145,13 @@ Result<Bytes> ControlConnection::ReceiveFrame(steady_clock::time_point deadline)
       }
     }
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
-    pollfd p = {fd_, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake != nullptr ? wake->fd() : -1, POLLIN, 0}};
+    if (left.count() <= 0 || ::poll(p, 2, static_cast<int>(left.count())) == 0) {
       return Status::NotFound("no control message");
+    }
+    if ((p[1].revents & POLLIN) != 0) {
+      wake->Drain();
+      return Status::NotFound("woken");
     }
     uint8_t chunk[65536];
     const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);

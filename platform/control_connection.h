@@ -17,6 +17,7 @@
 #include "core/secure_channel.h"
 #include "core/signing.h"
 #include "core/status.h"
+#include "platform/wake_event.h"
 
 namespace fleetcast {
 
@@ -35,9 +36,11 @@ class ControlConnection {
   ~ControlConnection();
 
   Status Send(const control::Message& m);
-  /// Waits at most `timeout` for one message; Status kNotFound on timeout,
-  /// kIOError when the peer closed or a message failed authentication.
-  Result<control::Message> Receive(std::chrono::milliseconds timeout);
+  /// Waits at most `timeout` for one message; Status kNotFound on timeout
+  /// or when `wake` is notified, kIOError when the peer closed or a message
+  /// failed authentication.
+  Result<control::Message> Receive(std::chrono::milliseconds timeout,
+                                   const WakeEvent* wake = nullptr);
   /// The local address of the connection: the interface that reaches the server.
   in_addr local_address() const;
   /// The key the server proved it holds.
@@ -45,7 +48,7 @@ class ControlConnection {
 
  private:
   Status SendFrame(ByteView body);
-  Result<Bytes> ReceiveFrame(std::chrono::steady_clock::time_point deadline);
+  Result<Bytes> ReceiveFrame(std::chrono::steady_clock::time_point deadline, const WakeEvent* wake);
 
   int fd_ = -1;
   Bytes buffer_;

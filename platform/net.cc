@@ -187,7 +187,8 @@ MulticastReceiver::~MulticastReceiver() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::span<const ByteView>> MulticastReceiver::Receive(std::chrono::milliseconds wait) {
+Result<std::span<const ByteView>> MulticastReceiver::Receive(std::chrono::milliseconds wait,
+                                                             const WakeEvent* wake) {
   if (msgs_.empty()) {
     msgs_.resize(kBatch);
     iovs_.resize(kBatch);
@@ -204,8 +205,12 @@ Result<std::span<const ByteView>> MulticastReceiver::Receive(std::chrono::millis
   // only when the queue is empty.
   int n = ::recvmmsg(fd_, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (n < 0 && errno == EAGAIN) {
-    pollfd p = {fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return std::span<const ByteView>();
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake != nullptr ? wake->fd() : -1, POLLIN, 0}};
+    if (::poll(p, 2, static_cast<int>(wait.count())) <= 0) return std::span<const ByteView>();
+    if ((p[1].revents & POLLIN) != 0) {
+      wake->Drain();
+      return std::span<const ByteView>();
+    }
     n = ::recvmmsg(fd_, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return std::span<const ByteView>();

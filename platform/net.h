@@ -16,6 +16,7 @@
 #include "core/coding.h"
 #include "core/control_message.h"
 #include "core/status.h"
+#include "platform/wake_event.h"
 
 namespace fleetcast {
 
@@ -63,7 +64,8 @@ class MulticastReceiver {
   /// Waits at most `wait` for datagrams, then returns those queued (up to a
   /// batch). The views point into this object's buffers, valid until the
   /// next call; nothing is allocated per call.
-  Result<std::span<const ByteView>> Receive(std::chrono::milliseconds wait);
+  Result<std::span<const ByteView>> Receive(std::chrono::milliseconds wait,
+                                            const WakeEvent* wake = nullptr);
 
  private:
   MulticastReceiver() = default;
