@@ -588,6 +588,9 @@ class Receiver {
 
   // Applies the zero policy to every zero chunk, on every worker at once.
   // With --zero, a chunk that already reads zero is reused, not written.
+  // With --discard, every zero chunk is discarded without a look (the disk is
+  // told those blocks are free even where they read zero) and counts as
+  // written (docs/protocol.md, `done`).
   Status HandleZeroChunks() {
     if (options_.zero == ZeroPolicy::kLeave) return Status::OK();
     const ChunkTable& t = manifest_.table;
@@ -696,7 +699,8 @@ class Receiver {
   Bytes clear_;  // the receive thread's: an encrypted datagram's clear payload
   std::atomic<uint64_t> strong_rejected_{0};  // chunks whose BLAKE2b-256 did not match
   // For the server's report: chunks found correct on the disk (the scan, and
-  // zero chunks that read zero) and chunks written.
+  // zero chunks that read zero) and chunks written (zeroed and discarded
+  // zero chunks too).
   uint64_t reused_ = 0;
   std::atomic<uint64_t> written_{0};
   // Chunks read from the disk and found correct (the scan; zero chunks that

@@ -14,6 +14,11 @@ Status NeedsInventory() {
   return Status::InvalidArgument("this serve has no inventory; start it with --nodes");
 }
 
+// A chunk count of a node's `done`: null until its client said it.
+nlohmann::json Count(bool done, uint64_t count) {
+  return done ? nlohmann::json(count) : nlohmann::json(nullptr);
+}
+
 }  // namespace
 
 nlohmann::json DeploymentStatus::Snapshot() {
@@ -35,6 +40,8 @@ nlohmann::json DeploymentStatus::Snapshot() {
                        {"reason", c.failed},
                        {"progress", progress},
                        {"loss", c.loss},
+                       {"chunks_reused", Count(c.done, c.reused)},
+                       {"chunks_written", Count(c.done, c.written)},
                        {"group", ""},
                        {"boot_order", 0}});
     }

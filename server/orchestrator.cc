@@ -100,6 +100,11 @@ std::vector<NodeState> PathTo(NodeState target) {
   return path;
 }
 
+// A chunk count for the status API: null until the node's client said it.
+nlohmann::json Count(bool known, uint64_t count) {
+  return known ? nlohmann::json(count) : nlohmann::json(nullptr);
+}
+
 // True if every inventory node reached up or failed in the stored state.
 bool FinishedBefore(const StateStore& store, const LoadedInventory& inventory) {
   Result<std::vector<StoredNode>> stored = store.LoadNodes();
@@ -173,6 +178,7 @@ Status Orchestrator::Restore() {
     node->released_at = s.released_at;
     node->up_at = s.up_at;
     node->up_how = s.up_how;
+    if (s.timings) RestoreTimings(*node, s);
     spdlog::info("{}: resumed as {}", node->spec->hostname, s.state);
   }
   Result<std::set<std::string>> held = store_->HeldGroups();
@@ -184,6 +190,22 @@ Status Orchestrator::Restore() {
     if (Node* node = Find(host)) node->token_generation = generation;
   }
   return Status::OK();
+}
+
+// What the node's client said when it was done, so the report and the page
+// show it after a restart: its copy time runs up to its "verified".
+void Orchestrator::RestoreTimings(Node& node, const StoredNode& stored) {
+  node.loss = stored.timings->loss;
+  node.counted = true;
+  node.chunks_reused = stored.timings->chunks_reused;
+  node.chunks_written = stored.timings->chunks_written;
+  Result<std::vector<Transition>> history = store_->History(stored.node);
+  if (!history.ok()) return;
+  for (const Transition& t : *history) {
+    if (t.state != NodeStateName(NodeState::kVerified)) continue;
+    node.done_at = t.at;
+    node.started_at = t.at - stored.timings->seconds;
+  }
 }
 
 std::string Orchestrator::NodeToken(const NodeSpec& node) const {
@@ -298,12 +320,13 @@ void Orchestrator::Follow(const Deployment::ClientView& client, double now) {
   const NodeState state = node->machine.state();
   if (state == NodeState::kReceiving && client.done) {
     node->digest = client.digest;
+    node->counted = true;
     node->chunks_reused = client.reused;
     node->chunks_written = client.written;
     node->done_at = now;
     (void)store_->RecordDigest(node->spec->hostname, client.digest);
-    (void)store_->RecordTimings(node->spec->hostname,
-                                {options_.image_bytes, now - node->started_at, node->loss});
+    (void)store_->RecordTimings(node->spec->hostname, {options_.image_bytes, now - node->started_at,
+                                                       node->loss, client.reused, client.written});
     Advance(*node, NodeState::kVerified);
     // The client writes its identity before it says done.
     Advance(*node, NodeState::kCustomised);
@@ -510,6 +533,8 @@ nlohmann::json Orchestrator::Snapshot() const {
                      {"mbps", seconds > 0 ? progress * options_.image_bytes / seconds / 1e6 : 0.0},
                      {"loss", node.loss},
                      {"seconds", seconds},
+                     {"chunks_reused", Count(node.counted, node.chunks_reused)},
+                     {"chunks_written", Count(node.counted, node.chunks_written)},
                      {"reason", node.machine.reason()},
                      {"group", node.spec->group},
                      {"boot_order", node.spec->boot_order}});

@@ -107,6 +107,7 @@ class Orchestrator {
     bool connected = false;
     bool told = false;  // this server delivered its release
     uint64_t chunks_done = 0;
+    bool counted = false;           // its client's `done` gave the two counts below
     uint64_t chunks_reused = 0;     // found correct on its disk, not sent nor written
     uint64_t chunks_written = 0;    // written by its client
     double loss = 0;                // worst pass loss its client reported
@@ -116,6 +117,7 @@ class Orchestrator {
   Orchestrator(const LoadedInventory* inventory, Deployment* deployment,
                std::unique_ptr<StateStore> store, OrchestratorOptions options, std::string key);
   Status Restore();
+  void RestoreTimings(Node& node, const StoredNode& stored);
   void Follow(const Deployment::ClientView& client, double now);
   void Advance(Node& node, NodeState to, const std::string& reason = "");
   void Release(Node& node, bool by_hand);

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <functional>
 #include <mutex>
@@ -17,8 +18,8 @@ namespace {
 // A writer waits this long for another process's transaction before failing.
 constexpr int kBusyTimeoutMs = 10000;
 
-// Schema 1. Every table is created in one transaction with the version row, so
-// a file either has the whole schema or none of it.
+// The schema of kSchemaVersion. Every table is created in one transaction with
+// the version row, so a file either has the whole schema or none of it.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE session (
@@ -34,6 +35,8 @@ CREATE TABLE nodes (
   bytes INTEGER,
   seconds REAL,
   loss REAL,
+  chunks_reused INTEGER,
+  chunks_written INTEGER,
   up_at REAL,
   up_how TEXT NOT NULL DEFAULT '');
 CREATE TABLE transitions (
@@ -48,6 +51,24 @@ CREATE TABLE releases (node TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE holds (grp TEXT PRIMARY KEY);
 CREATE TABLE tokens (node TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 )sql";
+
+// What brings a file of schema version `to - 1` to version `to`. Opening a
+// file of an older version runs each step after it, in the transaction that
+// reads the version, then records kSchemaVersion: an operator's state file
+// survives an upgrade of fleetcast mid-deployment.
+struct Migration {
+  int to;
+  const char* sql;
+};
+constexpr std::array<Migration, 2> kMigrations = {{
+    {2, "CREATE TABLE tokens (node TEXT PRIMARY KEY, generation INTEGER NOT NULL);"},
+    // NULL (unknown) for nodes done before: they read as 0.
+    {3,
+     "ALTER TABLE nodes ADD COLUMN chunks_reused INTEGER;"
+     "ALTER TABLE nodes ADD COLUMN chunks_written INTEGER;"},
+}};
+static_assert(kMigrations.back().to == StateStore::kSchemaVersion,
+              "a new schema version needs its migration");
 
 const char* const kMoveAway = "; move it away to start afresh";
 
@@ -336,16 +357,37 @@ class StateStore::Database {
                [](Statement& st) { st.Bind(int64_t{kSchemaVersion}); });
   }
 
+  /// The caller holds the transaction: a failed upgrade leaves the file as it was.
   Status CheckVersion() {
-    Result<Statement> q = Prepare("SELECT version FROM schema_version", "reading the schema");
-    if (!q.ok()) return q.status();
-    const int rc = q->Step();
-    if (rc == SQLITE_DONE) return NotOurs(path_, "no schema version");
-    if (rc != SQLITE_ROW) return Error(rc, "reading the schema");
-    const int64_t version = q->Int(0);
+    int64_t version = 0;
+    {
+      Result<Statement> q = Prepare("SELECT version FROM schema_version", "reading the schema");
+      if (!q.ok()) return q.status();
+      const int rc = q->Step();
+      if (rc == SQLITE_DONE) return NotOurs(path_, "no schema version");
+      if (rc != SQLITE_ROW) return Error(rc, "reading the schema");
+      version = q->Int(0);
+    }  // the query is finalized before any migration changes the schema
     if (version == kSchemaVersion) return Status::OK();
-    return NotOurs(path_, "schema " + std::to_string(version) + ", expected " +
-                              std::to_string(kSchemaVersion));
+    if (version > kSchemaVersion) {
+      return Status::InvalidArgument(path_ + ": written by a newer fleetcast (state schema " +
+                                     std::to_string(version) + ", this one reads up to " +
+                                     std::to_string(kSchemaVersion) +
+                                     "); serve with that version, or move it away to start afresh");
+    }
+    if (version < 1) return NotOurs(path_, "schema " + std::to_string(version));
+    return Upgrade(version);
+  }
+
+  Status Upgrade(int64_t from) {
+    const std::string doing = "upgrading the schema from version " + std::to_string(from) + " to " +
+                              std::to_string(kSchemaVersion);
+    for (const Migration& m : kMigrations) {
+      if (m.to <= from) continue;
+      if (Status s = Exec(m.sql, doing); !s.ok()) return s;
+    }
+    return Run("UPDATE schema_version SET version = ?", doing,
+               [](Statement& st) { st.Bind(int64_t{kSchemaVersion}); });
   }
 
   DbHandle db_;
@@ -422,11 +464,15 @@ Status StateStore::RecordDigest(const std::string& node, const std::string& dige
 Status StateStore::RecordTimings(const std::string& node, const NodeTimings& timings) {
   const std::lock_guard<std::mutex> lock(db_->mu());
   if (Status s = CanRecord(node); !s.ok()) return s;
-  return db_->UpdateNode(node, "UPDATE nodes SET bytes = ?, seconds = ?, loss = ? WHERE node = ?",
+  return db_->UpdateNode(node,
+                         "UPDATE nodes SET bytes = ?, seconds = ?, loss = ?, chunks_reused = ?, "
+                         "chunks_written = ? WHERE node = ?",
                          "timings", [&](Statement& st) {
                            st.Bind(static_cast<int64_t>(timings.bytes))
                                .Bind(timings.seconds)
                                .Bind(timings.loss)
+                               .Bind(static_cast<int64_t>(timings.chunks_reused))
+                               .Bind(static_cast<int64_t>(timings.chunks_written))
                                .Bind(node);
                          });
 }
@@ -476,7 +522,9 @@ StoredNode NodeFromRow(const Statement& row) {
   n.up_at = row.OptionalDouble(6);
   n.up_how = row.Text(7);
   if (!row.IsNull(8)) {
-    n.timings = NodeTimings{static_cast<uint64_t>(row.Int(8)), row.Double(9), row.Double(10)};
+    // A NULL count (recorded before schema 3) reads 0.
+    n.timings = NodeTimings{static_cast<uint64_t>(row.Int(8)), row.Double(9), row.Double(10),
+                            static_cast<uint64_t>(row.Int(11)), static_cast<uint64_t>(row.Int(12))};
   }
   return n;
 }
@@ -489,7 +537,8 @@ Result<std::vector<StoredNode>> StateStore::LoadNodes() const {
   // One statement reads one snapshot, so a node and its release agree.
   Status s = db_->ForEachRow(
       "SELECT n.node, n.state, n.state_at, n.reason, n.digest, r.at, n.up_at, n.up_how, "
-      "n.bytes, n.seconds, n.loss FROM nodes n LEFT JOIN releases r ON r.node = n.node "
+      "n.bytes, n.seconds, n.loss, n.chunks_reused, n.chunks_written FROM nodes n "
+      "LEFT JOIN releases r ON r.node = n.node "
       "ORDER BY n.node",
       "reading the nodes", nullptr,
       [&nodes](const Statement& row) { nodes.push_back(NodeFromRow(row)); });

@@ -2,10 +2,11 @@
 // killed and restarted in any state resumes from disk instead of starting over.
 //
 // It records, per node (keyed by its MAC or name), the current state and every
-// transition, the digest the node reported, its transfer timings, when it was
-// released and when it was proven up; and the groups an operator holds. It does
-// not decide anything: the orchestration reads LoadNodes() at start and decides
-// what may happen next. Two guarantees are the database's, not the caller's:
+// transition, the digest the node reported, its transfer timings and chunks
+// reused and written, when it was released and when it was proven up; and the
+// groups an operator holds. It does not decide anything: the orchestration
+// reads LoadNodes() at start and decides what may happen next. Two guarantees
+// are the database's, not the caller's:
 //   - a node is released at most once (RecordRelease fails the second time,
 //     checked by a UNIQUE key in the same transaction as the state change);
 //   - every Record* call is on disk before it returns (WAL, synchronous=FULL),
@@ -30,11 +31,14 @@
 
 namespace fleetcast {
 
-/// How a node's image transfer went.
+/// How a node's image transfer went: as the server measured it, and the chunk
+/// counts its client's `done` gave (docs/protocol.md).
 struct NodeTimings {
   uint64_t bytes = 0;
   double seconds = 0;
-  double loss = 0;  // fraction of datagrams lost, 0..1
+  double loss = 0;              // fraction of datagrams lost, 0..1
+  uint64_t chunks_reused = 0;   // found correct on its disk and not written
+  uint64_t chunks_written = 0;  // written (zero chunks too with --zero or --discard)
 
   bool operator==(const NodeTimings&) const = default;
 };
@@ -65,13 +69,17 @@ struct Transition {
 
 class StateStore {
  public:
-  /// Schema version this build writes and reads.
-  static constexpr int kSchemaVersion = 2;  // 2: install-token generations
+  /// Schema version this build writes and reads. 2: install-token
+  /// generations; 3: each node's chunks reused and written.
+  static constexpr int kSchemaVersion = 3;
 
-  /// Creates the file, or opens it; kInvalidArgument if it is not a SQLite
-  /// database, a database of some other program, or of another schema version
-  /// (the message names the file and says to move it away); kIOError if SQLite
-  /// fails (the message carries its error and the file name).
+  /// Creates the file, or opens it. A file of an earlier schema version is
+  /// upgraded in place, in one transaction (nodes recorded before version 3
+  /// read 0 chunks reused and written: their counts were not kept).
+  /// kInvalidArgument if it is not a SQLite database, a database of some other
+  /// program, or of a later schema version (the message names the file and
+  /// what to do); kIOError if SQLite fails (the message carries its error and
+  /// the file name); the file is then unchanged.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
   /// Deletes the file and its WAL and shared-memory files, for --fresh-state;
   /// missing files are fine. Nothing may have the store open.
@@ -95,7 +103,7 @@ class StateStore {
                      const std::string& reason = "");
   /// The image digest the node reported. kNotFound if it has no state yet.
   Status RecordDigest(const std::string& node, const std::string& digest_hex);
-  /// kNotFound if the node has no state yet.
+  /// The transfer and its chunk counts. kNotFound if the node has no state yet.
   Status RecordTimings(const std::string& node, const NodeTimings& timings);
   /// Records that the node was released and sets its state to "released", in
   /// one transaction. kInvalidArgument if it was already released (the store

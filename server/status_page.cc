@@ -60,7 +60,8 @@ const std::string_view kStatusPage = R"html(<!doctype html>
 <h2>Nodes</h2>
 <table id="nodes">
   <thead><tr><th>Hostname</th><th>Node</th><th>Group</th><th>State</th><th>Progress</th>
-    <th>MB/s</th><th>Loss</th><th>Forged</th><th>Elapsed</th><th>Reason</th><th></th></tr></thead>
+    <th>MB/s</th><th>Loss</th><th title="chunks its disk already held / chunks written">Reused / written</th>
+    <th>Forged</th><th>Elapsed</th><th>Reason</th><th></th></tr></thead>
   <tbody></tbody>
 </table>
 <script>
@@ -112,6 +113,11 @@ function duration(seconds) {
   const pad = (n) => String(n).padStart(2, '0');
   return Math.floor(s / 3600) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(s % 60);
 }
+// "reused / written" chunks, once the node's client said them in its `done`.
+function chunks(n) {
+  const known = typeof n.chunks_reused === 'number' && typeof n.chunks_written === 'number';
+  return known ? n.chunks_reused + ' / ' + n.chunks_written : '\u2014';
+}
 function list(value) { return Array.isArray(value) ? (value.length ? value.join(', ') : '\u2014') : text(value); }
 function describe(value) {
   if (value === null || typeof value !== 'object') return text(value);
@@ -149,7 +155,7 @@ function dropOthers(tbody, key, ids) {
 }
 
 const NODE_CELLS = ['hostname', 'node', 'group', 'state', 'progress', 'mbps num', 'loss num',
-                    'forged num', 'elapsed num', 'reason', 'actions'];
+                    'chunks num', 'forged num', 'elapsed num', 'reason', 'actions'];
 
 function renderNode(tbody, n) {
   const id = String(n.node);
@@ -168,6 +174,7 @@ function renderNode(tbody, n) {
   tr.querySelector('.progress span').textContent = percent(n.progress);
   tr.querySelector('.mbps').textContent = fixed(n.mbps, 1);
   tr.querySelector('.loss').textContent = percent(n.loss);
+  tr.querySelector('.chunks').textContent = chunks(n);
   // Datagrams of the session whose tag failed: someone else sends to the group.
   tr.querySelector('.forged').textContent = typeof n.forged === 'number' ? String(n.forged) : '';
   tr.querySelector('.elapsed').textContent = duration(n.seconds);

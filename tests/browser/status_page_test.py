@@ -5,7 +5,8 @@ A real `fleetcast-server serve` on loopback waits for three clients; two join.
 The page (opened once, never reloaded) must show both, take the operator
 token, start the session with "Start now", and follow the deployment live to
 the end: the rows' states change, body[data-updates] grows, #error stays
-empty. The API must refuse start-now without the token (401). serve and the
+empty, and each verified row shows its chunks reused / written ("0 / N" on a
+new target; a dash before its client is done). The API must refuse start-now without the token (401). serve and the
 clients must then exit 0.
 
     status_page_test.py --server PATH/fleetcast-server --client PATH/fleetcast-client
@@ -17,6 +18,7 @@ Exits non-zero on failure, saying what was expected and what was seen.
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -205,7 +207,8 @@ class StatusPageBrowserTest(unittest.TestCase):
             for (const tr of document.querySelectorAll('#nodes tr[data-node]')) {
               nodes[tr.dataset.node] = {state: tr.dataset.state,
                                         cell: tr.querySelector('.state').textContent,
-                                        progress: tr.querySelector('.progress span').textContent};
+                                        progress: tr.querySelector('.progress span').textContent,
+                                        chunks: tr.querySelector('.chunks').textContent};
             }
             const error = document.querySelector('#error');
             const sent = /bytes_sent: (\d+)/.exec(document.querySelector('#session').textContent);
@@ -258,6 +261,8 @@ class StatusPageBrowserTest(unittest.TestCase):
         self.assertEqual(joined['error'], '', f'the page shows an error on load: {joined}')
         for n in NODES:
             self.assertEqual(progress(joined, n), 0, f'{n} has progress before start now: {joined}')
+            self.assertEqual(joined['nodes'][n]['chunks'], '\u2014',
+                             f'{n} shows chunk counts before its client is done: {joined}')
         self.assertEqual(joined['bytes_sent'], 0, f'serve sent data before start now: {joined}')
 
         # The API refuses an operator action without the token, and a wrong one.
@@ -323,6 +328,14 @@ class StatusPageBrowserTest(unittest.TestCase):
                                     f'{n}: state did not change from {before_states[n]}: {done}')
                 self.assertEqual(done['nodes'][n]['progress'], '100.0 %',
                                  f'{n}: progress is not 100 % when verified: {done}')
+            # New targets: nothing reused, every stored chunk written, the
+            # same count on both rows.
+            counts = {n: re.fullmatch(r'0 / ([1-9][0-9]*)', done['nodes'][n]['chunks'])
+                      for n in NODES}
+            self.assertTrue(all(counts.values()),
+                            f'a verified node does not show "0 / N" reused / written: {done}')
+            self.assertEqual(len({m.group(1) for m in counts.values()}), 1,
+                             f'the nodes show different counts of chunks written: {done}')
         else:
             # Known server race: serve stops its HTTP server ~0.1 s after the
             # last node is done, while it pushes a snapshot every 0.25 s, so

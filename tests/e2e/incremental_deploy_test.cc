@@ -117,6 +117,20 @@ TEST_F(IncrementalDeployTest, FullWritesEveryChunkOfAnIdenticalDisk) {
   }
 }
 
+// --discard TRIMs every zero chunk without reading it first (the point is
+// to tell the disk those blocks are free, even if they read zero): each
+// counts as written.
+TEST_F(IncrementalDeployTest, DiscardCountsEveryZeroChunkAsWritten) {
+  for (int i = 1; i <= kClients; ++i) testing::WriteFileBytes(Target(i), raw_);
+  Spoil(1, 5);  // zero chunks that no longer read zero: discarded all the same
+  const ProgramResult s = Deploy(7610, {"--discard"});
+  for (int i = 1; i <= kClients; ++i) {
+    const std::string line = Summary(s, i);
+    EXPECT_EQ(CountAfter(line, "reused "), static_cast<long long>(kStored)) << line;
+    EXPECT_EQ(CountAfter(line, "written "), static_cast<long long>(kZero)) << line;
+  }
+}
+
 TEST_F(IncrementalDeployTest, IdenticalDisksNeedNoDatagramOfData) {
   for (int i = 1; i <= kClients; ++i) testing::WriteFileBytes(Target(i), raw_);
   const ProgramResult s = Deploy(7593, {});

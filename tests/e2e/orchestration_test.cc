@@ -132,6 +132,17 @@ class OrchestrationTest : public ::testing::Test {
     static const nlohmann::json none;
     return none;
   }
+  // The clients start on new disks: each reuses nothing and writes every
+  // stored chunk, the same number for all five.
+  static void ExpectEveryDiskWrittenWhole(const nlohmann::json& report) {
+    const nlohmann::json& n1 = Node(report, "n1");
+    ASSERT_TRUE(n1["chunks_written"].is_number()) << report.dump();
+    EXPECT_GT(n1["chunks_written"].get<uint64_t>(), 0u) << report.dump();
+    for (const char* name : {"n1", "n2", "n3", "s1", "s2"}) {
+      EXPECT_EQ(Node(report, name)["chunks_reused"], 0) << name << " " << report.dump();
+      EXPECT_EQ(Node(report, name)["chunks_written"], n1["chunks_written"]) << name;
+    }
+  }
 
   testing::TempDir dir_;
   std::string img_ = dir_ / "disk.fcimg";
@@ -214,6 +225,10 @@ TEST_F(OrchestrationTest, RestartedServerReleasesNobodyTwice) {
   for (const char* name : {"n2", "n3"}) {
     EXPECT_GE(Node(report, name)["released_at"].get<double>(), n1["up_at"].get<double>());
   }
+  // n1's client was gone before this server started: its counts and digest
+  // come from the state store.
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryDiskWrittenWhole(report));
+  EXPECT_EQ(n1["digest"], Node(report, "n2")["digest"]);
 }
 
 TEST_F(OrchestrationTest, NodeThatNeverAppearsBlocksNoOtherGroup) {
@@ -272,6 +287,7 @@ TEST_P(KilledServerTest, ResumesWithoutReleasingTwice) {
     EXPECT_EQ(Node(report, name)["state"], "up") << name;
     EXPECT_GE(Node(report, name)["released_at"].get<double>(), n1["up_at"].get<double>());
   }
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryDiskWrittenWhole(report));
 }
 
 INSTANTIATE_TEST_SUITE_P(EachStep, KilledServerTest,
@@ -330,6 +346,13 @@ TEST_F(OrchestrationTest, CallbackGroupHeldAndUnheldByTheOperator) {
   ASSERT_TRUE(state.is_object());
   EXPECT_EQ(state["groups"][0]["name"], "web");
   EXPECT_EQ(state["groups"][0]["held"], true);
+  // Both clients are done: their counts of chunks reused and written.
+  ASSERT_EQ(state["nodes"].size(), 2u) << state.dump();
+  for (const nlohmann::json& n : state["nodes"]) {
+    EXPECT_EQ(n["chunks_reused"], 0) << n.dump();
+    ASSERT_TRUE(n["chunks_written"].is_number()) << n.dump();
+    EXPECT_GT(n["chunks_written"].get<uint64_t>(), 0u) << n.dump();
+  }
   const std::string metrics = get("/metrics");
   EXPECT_NE(metrics.find("fleetcast_nodes{state=\"ready\"} 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("fleetcast_bytes_sent_total "), std::string::npos) << metrics;

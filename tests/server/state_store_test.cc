@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 
 #include "tests/test_util.h"
@@ -38,6 +40,22 @@ class StateStoreTest : public ::testing::Test {
   std::string OpenError() {
     Result<std::unique_ptr<StateStore>> store = StateStore::Open(path_);
     return store.ok() ? "opened" : store.status().message();
+  }
+
+  /// The schema version the file says it has, read behind the store's back.
+  int64_t RawVersion() {
+    sqlite3* db = nullptr;
+    int64_t version = -1;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &q, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      version = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return version;
   }
 
   /// Runs SQL on the file behind the store's back, as another program would.
@@ -75,7 +93,7 @@ class StateStoreTest : public ::testing::Test {
     ASSERT_TRUE(store.RecordState("n1", "waiting", 10).ok());
     ASSERT_TRUE(store.RecordState("n1", "receiving", 11).ok());
     ASSERT_TRUE(store.RecordDigest("n1", "beef").ok());
-    ASSERT_TRUE(store.RecordTimings("n1", {1 << 20, 2.5, 0.01}).ok());
+    ASSERT_TRUE(store.RecordTimings("n1", {1 << 20, 2.5, 0.01, 30, 6}).ok());
     ASSERT_TRUE(store.RecordRelease("n1", 12).ok());
     ASSERT_TRUE(store.RecordUp("n1", 13.5, "tcp:22").ok());
     ASSERT_TRUE(store.RecordState("n2", "waiting", 10).ok());
@@ -101,7 +119,10 @@ TEST_F(StateStoreTest, RoundTripsEveryRecordKind) {
   EXPECT_EQ(n1.released_at, 12.0);
   EXPECT_EQ(n1.up_at, 13.5);
   EXPECT_EQ(n1.up_how, "tcp:22");
-  EXPECT_EQ(n1.timings, (NodeTimings{1 << 20, 2.5, 0.01}));
+  EXPECT_EQ(n1.timings, (NodeTimings{1 << 20, 2.5, 0.01, 30, 6}));
+  ASSERT_TRUE(n1.timings.has_value());
+  EXPECT_EQ(n1.timings->chunks_reused, 30u);
+  EXPECT_EQ(n1.timings->chunks_written, 6u);
   StoredNode n2 = Node(*store, "n2");
   EXPECT_EQ(n2.state, "failed");
   EXPECT_EQ(n2.reason, "digest mismatch");
@@ -244,12 +265,127 @@ TEST_F(StateStoreTest, AnotherProgramsDatabaseIsRefused) {
                              "program); move it away to start afresh");
 }
 
-TEST_F(StateStoreTest, AnotherSchemaVersionIsRefused) {
+TEST_F(StateStoreTest, NewerSchemaVersionIsRefused) {
   ASSERT_NE(Open(), nullptr);
-  ASSERT_NO_FATAL_FAILURE(ExecRaw("UPDATE schema_version SET version = 3"));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw("UPDATE schema_version SET version = 4"));
   EXPECT_EQ(OpenError(), path_ +
-                             ": not a fleetcast state file (schema 3, expected 2); move it away "
-                             "to start afresh");
+                             ": written by a newer fleetcast (state schema 4, this one reads up "
+                             "to 3); serve with that version, or move it away to start afresh");
+  EXPECT_EQ(RawVersion(), 4);
+}
+
+TEST_F(StateStoreTest, SchemaVersionZeroIsNotOurs) {
+  ASSERT_NE(Open(), nullptr);
+  ASSERT_NO_FATAL_FAILURE(ExecRaw("UPDATE schema_version SET version = 0"));
+  EXPECT_EQ(OpenError(),
+            path_ + ": not a fleetcast state file (schema 0); move it away to start afresh");
+}
+
+// The schema as fleetcast wrote it at version 1; version 2 added the tokens.
+constexpr const char* kSchemaVersion1 = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE session (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  image_digest TEXT NOT NULL,
+  inventory_digest TEXT NOT NULL);
+CREATE TABLE nodes (
+  node TEXT PRIMARY KEY,
+  state TEXT NOT NULL DEFAULT '',
+  state_at REAL NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  digest TEXT NOT NULL DEFAULT '',
+  bytes INTEGER,
+  seconds REAL,
+  loss REAL,
+  up_at REAL,
+  up_how TEXT NOT NULL DEFAULT '');
+CREATE TABLE transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  node TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at REAL NOT NULL,
+  reason TEXT NOT NULL);
+CREATE INDEX transitions_by_node ON transitions (node, seq);
+CREATE TABLE releases (node TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE holds (grp TEXT PRIMARY KEY);
+INSERT INTO schema_version (version) VALUES (1);
+)sql";
+constexpr const char* kVersion2Tokens =
+    "CREATE TABLE tokens (node TEXT PRIMARY KEY, generation INTEGER NOT NULL);"
+    "UPDATE schema_version SET version = 2;";
+// A deployment in progress as an older server left it: n1 verified (its
+// timings recorded) and released, n2 receiving.
+constexpr const char* kOldDeployment = R"sql(
+INSERT INTO session VALUES (1,
+  '0123456789abcccccccccccccccccccccccccccccccccccccccccccccccccccc',
+  'fedcba987654dddddddddddddddddddddddddddddddddddddddddddddddddddd');
+INSERT INTO nodes (node, state, state_at, digest, bytes, seconds, loss)
+  VALUES ('n1', 'released', 12, 'beef', 1048576, 2.5, 0.01);
+INSERT INTO nodes (node, state, state_at) VALUES ('n2', 'receiving', 11);
+INSERT INTO transitions (node, state, at, reason) VALUES ('n1', 'verified', 11, ''),
+  ('n1', 'released', 12, ''), ('n2', 'receiving', 11, '');
+INSERT INTO releases VALUES ('n1', 12);
+INSERT INTO holds VALUES ('db');
+)sql";
+
+TEST_F(StateStoreTest, Version2FileIsUpgradedInPlace) {
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kSchemaVersion1));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kVersion2Tokens));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kOldDeployment));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw("INSERT INTO tokens VALUES ('n2', 3)"));
+
+  std::unique_ptr<StateStore> store = OpenSession();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawVersion(), 3);
+  // What was recorded is still there; n1's counts were not kept, and read 0.
+  StoredNode n1 = Node(*store, "n1");
+  EXPECT_EQ(n1.state, "released");
+  EXPECT_EQ(n1.released_at, 12.0);
+  EXPECT_EQ(n1.digest, "beef");
+  EXPECT_EQ(n1.timings, (NodeTimings{1 << 20, 2.5, 0.01, 0, 0}));
+  EXPECT_EQ(Node(*store, "n2").timings, std::nullopt);
+  EXPECT_EQ(States(*store, "n1"), (std::vector<std::string>{"verified", "released"}));
+  EXPECT_EQ(store->HeldGroups().value(), std::set<std::string>{"db"});
+  EXPECT_EQ(store->TokenGenerations().value(), (std::map<std::string, uint64_t>{{"n2", 3}}));
+  EXPECT_EQ(store->RecordRelease("n1", 20).code(), Status::Code::kInvalidArgument);
+
+  // The deployment goes on: n2's counts are kept, and survive a reopen.
+  ASSERT_TRUE(store->RecordTimings("n2", {1 << 20, 3.0, 0, 40, 8}).ok());
+  store = OpenSession();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Node(*store, "n2").timings, (NodeTimings{1 << 20, 3.0, 0, 40, 8}));
+  EXPECT_EQ(RawVersion(), 3);
+}
+
+TEST_F(StateStoreTest, Version1FileIsUpgradedThroughEveryStep) {
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kSchemaVersion1));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kOldDeployment));
+  std::unique_ptr<StateStore> store = OpenSession();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawVersion(), 3);
+  EXPECT_EQ(Node(*store, "n1").timings, (NodeTimings{1 << 20, 2.5, 0.01, 0, 0}));
+  EXPECT_TRUE(store->TokenGenerations().value().empty());
+  ASSERT_TRUE(store->RecordTokenGeneration("n1", 1).ok());
+  ASSERT_TRUE(store->RecordTimings("n1", {1, 1, 0, 2, 3}).ok());
+  EXPECT_EQ(Node(*store, "n1").timings, (NodeTimings{1, 1, 0, 2, 3}));
+}
+
+TEST_F(StateStoreTest, FailedUpgradeLeavesTheFileAsItWas) {
+  // A version-2 file that already has a column the upgrade adds: the
+  // migration fails halfway, and must roll back what it did before.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kSchemaVersion1));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(kVersion2Tokens));
+  ASSERT_NO_FATAL_FAILURE(ExecRaw("ALTER TABLE nodes ADD COLUMN chunks_written INTEGER"));
+  const Result<std::unique_ptr<StateStore>> store = StateStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Status::Code::kIOError);
+  EXPECT_EQ(store.status().message(),
+            path_ +
+                ": duplicate column name: chunks_written while upgrading the schema from "
+                "version 2 to 3; check the disk holding it");
+  EXPECT_EQ(RawVersion(), 2);
+  // chunks_reused, added just before, is gone again.
+  ASSERT_NO_FATAL_FAILURE(ExecRaw("ALTER TABLE nodes ADD COLUMN chunks_reused INTEGER"));
 }
 
 // Only the counter is stored: the token itself derives from the key file.

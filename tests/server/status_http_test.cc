@@ -277,6 +277,8 @@ TEST_F(StatusHttpTest, PageIsHtmlWithTheNodeTableAndButtons) {
   EXPECT_EQ(res[http::field::content_type], "text/html; charset=utf-8");
   EXPECT_NE(res.body().find("<table id=\"nodes\">"), std::string::npos);
   EXPECT_NE(res.body().find("id=\"start-now\""), std::string::npos);
+  EXPECT_NE(res.body().find("Reused / written</th>"), std::string::npos);
+  EXPECT_NE(res.body().find("n.chunks_reused + ' / ' + n.chunks_written"), std::string::npos);
   EXPECT_NE(res.body().find("new EventSource('/api/events')"), std::string::npos);
   EXPECT_EQ(res.body().find("://"), std::string::npos) << "the page loads nothing external";
 }
