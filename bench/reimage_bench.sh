@@ -151,6 +151,8 @@ $(run_facts "$started" "$load_before")
   LAN at $rate, disks are files on a tmpfs; median of $runs runs each, in the same run
 - full deployment: empty disks. Re-image: each disk the image but for $(fmt 0 "$(calc "$spoil * 100")")% of its
   non-zero chunks (random per run; $(if [[ $spread == same ]]; then echo "the same chunks on every disk"; else echo "different on each disk"; fi)). Read once: \`cat\` of all $n disks at once
+- wall: from serve's start, the receivers already up and waiting for its announce (as booted
+  nodes are), to the last receiver's exit
 - every disk checked with $digest_cmd after every deployment
 
 | what | wall s | datagrams | chunks reused (all nodes) | chunks written (all nodes) |
