@@ -54,14 +54,21 @@ wait_ok() {
   wait "$1" || rc=$?
   ((rc == 0)) || die "$2 exited $rc (log $3)"
 }
-# wait_for_line FILE TEXT: waits up to 30 s for FILE to hold TEXT; false if not.
+# wait_for_line FILE TEXT: waits up to 30 s for FILE to hold TEXT; false if
+# not. tail -f follows the file by inotify: woken by each line, no polling.
 wait_for_line() {
-  local i
-  for ((i = 0; i < 3000; i++)); do
-    grep -qF -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.01
+  local fd tail_pid line found=1
+  exec {fd}< <(exec timeout 30 tail -n +1 -F -- "$1" 2>/dev/null)
+  tail_pid=$!
+  while IFS= read -r -u "$fd" line; do
+    if [[ $line == *"$2"* ]]; then
+      found=0
+      break
+    fi
   done
-  return 1
+  kill "$tail_pid" 2>/dev/null || true
+  exec {fd}<&-
+  return "$found"
 }
 # wait_receivers WHAT LOG_STEM PID...: wait_ok for each receiver I (from 1)
 # of PIDS, as "WHAT: receiver I", its log LOG_STEM$I.log.
