@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <iterator>
-#include <variant>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 namespace fleetcast::control {
 
@@ -190,8 +190,8 @@ class Fields {
       return steps;
     }
     for (size_t i = 0; i < flat.size(); i += 7) {
-      steps.push_back({flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5],
-                       flat[i + 6]});
+      steps.push_back(
+          {flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5], flat[i + 6]});
     }
     return steps;
   }
@@ -327,9 +327,9 @@ Result<Message> DecodeBody(ByteView body) {
 
 std::string TypeName(const Message& m) {
   static const char* const kNames[] = {
-      "hello",    "session",  "report",   "pass_end",       "done",         "error",
-      "release",  "progress", "identity", "have",           "netcheck",     "netcheck_ready",
-      "netcheck_end", "netcheck_report"};
+      "hello",    "session",        "report",       "pass_end",       "done",
+      "error",    "release",        "progress",     "identity",       "have",
+      "netcheck", "netcheck_ready", "netcheck_end", "netcheck_report"};
   static_assert(std::size(kNames) == std::variant_size_v<Message>);
   return kNames[m.index()];
 }

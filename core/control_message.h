@@ -135,9 +135,9 @@ struct Netcheck {
   uint32_t session = 0;  // the probe datagrams' session id
   std::string group;
   uint16_t port = 0;
-  wire::DataKey data_key{};      // seals the probe datagrams
-  std::vector<uint64_t> rates;   // each step's offered rate, wire bits per second
-  std::vector<uint32_t> sizes;   // each step's datagram bytes (a jumbo step's are larger)
+  wire::DataKey data_key{};     // seals the probe datagrams
+  std::vector<uint64_t> rates;  // each step's offered rate, wire bits per second
+  std::vector<uint32_t> sizes;  // each step's datagram bytes (a jumbo step's are larger)
   bool operator==(const Netcheck&) const = default;
 };
 

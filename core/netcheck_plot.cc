@@ -30,19 +30,28 @@ std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
 std::string Text(double x, double y, const std::string& s, const char* anchor = "middle") {
-  return "<text x=\"" + N(x) + "\" y=\"" + N(y) + "\" text-anchor=\"" + anchor + "\">" +
-         Escape(s) + "</text>\n";
+  return "<text x=\"" + N(x) + "\" y=\"" + N(y) + "\" text-anchor=\"" + anchor + "\">" + Escape(s) +
+         "</text>\n";
 }
 
 std::string Line(double x1, double y1, double x2, double y2, const std::string& style) {
@@ -174,12 +183,12 @@ std::string SvgPlot(const Netcheck& check) {
     colors.emplace_back(kColors[i % (sizeof(kColors) / sizeof(kColors[0]))]);
   }
   const double height = std::max(kHeight, kTop + 40 + 20 * static_cast<double>(colors.size()));
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "
-                    "xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    N(kWidth) + "\" height=\"" + N(height) + "\" viewBox=\"0 0 " + N(kWidth) +
-                    " " + N(height) +
-                    "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "
+      "xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+      N(kWidth) + "\" height=\"" + N(height) + "\" viewBox=\"0 0 " + N(kWidth) + " " + N(height) +
+      "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   out += Frame(check, steps, axes);
   for (size_t i = 0; i < check.receivers.size(); ++i) {
     out += Series(check, steps, axes, check.receivers[i], colors[i]);

@@ -149,7 +149,8 @@ std::string KneeText(const Netcheck& check, const ReceiverResult& r) {
   if (ReceivedNothing(check, r)) return "-";
   const Knee k = FindKnee(check, r);
   if (!k.found) return ">=" + RateText(k.rate_bits);
-  return k.rate_bits == 0 ? "<" + RateText(check.steps.front().offered_bits) : RateText(k.rate_bits);
+  return k.rate_bits == 0 ? "<" + RateText(check.steps.front().offered_bits)
+                          : RateText(k.rate_bits);
 }
 
 // The longest burst at the rates up to the knee (above it, loss is the
@@ -188,14 +189,21 @@ Knee FindKnee(const Netcheck& check, const ReceiverResult& receiver) {
   const std::vector<size_t> steps = RateSteps(check);
   if (steps.empty()) return k;
   k.floor = 1;
+  uint64_t floor_sent = 0;  // the floor is measured as noisily as this step was
   for (size_t i : steps) {
     const StepStats* s = StatsAt(receiver, i);
-    if (s != nullptr && s->sent > 0) k.floor = std::min(k.floor, s->loss());
+    if (s != nullptr && s->sent > 0 && (floor_sent == 0 || s->loss() < k.floor)) {
+      k.floor = s->loss();
+      floor_sent = s->sent;
+    }
   }
   k.rate_bits = check.steps[steps.back()].offered_bits;
   for (size_t n = 0; n < steps.size(); ++n) {
     const StepStats* s = StatsAt(receiver, steps[n]);
-    if (s == nullptr || s->sent == 0 || s->loss() <= RiseThreshold(k.floor, s->sent)) continue;
+    if (s == nullptr || s->sent == 0 ||
+        s->loss() <= RiseThreshold(k.floor, std::min(s->sent, floor_sent))) {
+      continue;
+    }
     k.found = true;
     k.rate_bits = n == 0 ? 0 : check.steps[steps[n - 1]].offered_bits;
     break;
@@ -241,8 +249,8 @@ std::string TableText(const Netcheck& check) {
   name_width += 2;
   const uint32_t bytes = steps.empty() ? 0 : check.steps[steps.front()].datagram_bytes;
   std::string out = "netcheck: " + std::to_string(check.receivers.size()) + " receivers, " +
-                    std::to_string(steps.size()) + " rate steps of " +
-                    Num("%g", check.duration_s) + " s, " + std::to_string(bytes) +
+                    std::to_string(steps.size()) + " rate steps of " + Num("%g", check.duration_s) +
+                    " s, " + std::to_string(bytes) +
                     "-byte datagrams; loss per offered rate (bit/s on the wire)\n";
   out += Pad("receiver", name_width, true);
   for (size_t i : steps) out += Pad(RateText(check.steps[i].offered_bits), 9);

@@ -44,9 +44,10 @@ struct Knee {
   double floor = 0;  // the lowest loss over the rate steps
 };
 
-/// The loss above which a step's loss is "clearly" above `floor`, for a
-/// step of `sent` datagrams: the floor plus half a point, or four standard
-/// deviations of the floor's binomial noise if that is more.
+/// The loss above which a step's loss is "clearly" above `floor`, where
+/// the fewer datagrams of the step and the floor's step is `sent`: the floor
+/// plus half a point, or four standard deviations of the floor's binomial
+/// noise over `sent` if that is more.
 double RiseThreshold(double floor, uint64_t sent);
 
 Knee FindKnee(const Netcheck& check, const ReceiverResult& receiver);

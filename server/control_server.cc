@@ -18,13 +18,15 @@ constexpr auto kHelloTimeout = std::chrono::seconds(30);
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(tcp::socket socket, const sign::SecretKey* key, Deployment* deployment,
-                 const control::Session* session, const IdentityLookup* identity)
+                 const control::Session* session, const IdentityLookup* identity,
+                 NetcheckClients* netcheck)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         handshake_(*key),
         deployment_(deployment),
         session_(session),
-        identity_(identity) {}
+        identity_(identity),
+        netcheck_(netcheck) {}
 
   void Start() {
     boost::system::error_code ec;
@@ -53,7 +55,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     boost::system::error_code ignored;
     socket_.close(ignored);
     timer_.cancel();
-    if (!node_.empty()) deployment_->Leave(node_);
+    if (!node_.empty() && netcheck_ != nullptr) netcheck_->Leave(node_);
+    if (!node_.empty() && netcheck_ == nullptr) deployment_->Leave(node_);
     node_.clear();
   }
 
@@ -118,6 +121,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       return Fail("protocol version " + std::to_string(hello.version) + " (server speaks " +
                   std::to_string(control::kProtocolVersion) + "); use matching versions");
     }
+    if (netcheck_ != nullptr) return JoinNetcheck(hello.node);
     std::optional<control::Identity> identity;
     if (*identity_) {
       boost::system::error_code ec;
@@ -140,24 +144,49 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       if (auto self = weak.lock()) self->Deliver(m);
     });
   }
+  void JoinNetcheck(const std::string& node) {
+    node_ = node;
+    timer_.cancel();
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    netcheck_->Join(node_, [weak](const control::Message& m) {
+      if (auto self = weak.lock()) self->Deliver(m);
+    });
+  }
+  void Handle(const control::NetcheckReady&) {
+    if (netcheck_ == nullptr) return Fail("unexpected netcheck_ready message");
+    if (!node_.empty()) netcheck_->OnReady(node_);
+  }
+  void Handle(const control::NetcheckReport& report) {
+    if (netcheck_ == nullptr) return Fail("unexpected netcheck_report message");
+    if (!node_.empty()) netcheck_->OnReport(node_, report);
+  }
+  // A deployment's messages mean nothing to a netcheck.
+  bool InNetcheck(const char* type) {
+    if (netcheck_ == nullptr) return false;
+    Fail(std::string("unexpected ") + type + " message in a netcheck");
+    return true;
+  }
   void Handle(const control::Progress& progress) {
+    if (InNetcheck("progress")) return;
     if (!node_.empty()) deployment_->OnProgress(node_, progress);
   }
   void Handle(const control::Report& report) {
+    if (InNetcheck("report")) return;
     if (!node_.empty()) deployment_->OnReport(node_, report);
   }
   void Handle(const control::Done& done) {
-    if (node_.empty()) return;
+    if (InNetcheck("done") || node_.empty()) return;
     if (!deployment_->OnDone(node_, done)) {
       Deliver(control::Error{"digest " + done.digest + " does not match the image"});
     }
   }
   void Handle(const control::Have& have) {
-    if (node_.empty()) return;
+    if (InNetcheck("have") || node_.empty()) return;
     if (Status s = deployment_->OnHave(node_, have); !s.ok()) Fail(s.message());
   }
   void Handle(const control::Error& error) {
     if (node_.empty()) return spdlog::error("{}: {}", peer_, error.message);
+    if (netcheck_ != nullptr) return netcheck_->OnError(node_, error.message);
     deployment_->OnFailed(node_, error.message);
   }
   template <typename T>
@@ -204,6 +233,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   Deployment* deployment_;
   const control::Session* session_;
   const IdentityLookup* identity_;
+  NetcheckClients* netcheck_;  // set: a netcheck's client (deployment_ is null)
   bool close_when_sent_ = false;
   std::string node_;
   std::string peer_;
@@ -226,6 +256,12 @@ ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint
   acceptor_.bind(endpoint);
   acceptor_.listen();
   DoAccept();
+}
+
+ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
+                             const sign::SecretKey& key, NetcheckClients* netcheck)
+    : ControlServer(io, endpoint, key, nullptr, control::Session{}) {
+  netcheck_ = netcheck;
 }
 
 uint16_t ControlServer::port() const { return acceptor_.local_endpoint().port(); }
@@ -256,7 +292,7 @@ void ControlServer::DoAccept() {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           auto session = std::make_shared<ControlSession>(std::move(socket), &key_, deployment_,
-                                                          &session_, &identity_);
+                                                          &session_, &identity_, netcheck_);
           session->Start();
           std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
           sessions_.push_back(session);

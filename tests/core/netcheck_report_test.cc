@@ -45,9 +45,8 @@ Netcheck ThreeReceivers() {
       {"n1", {Lost(0), Lost(0), Lost(190, 40), Lost(600, 90), Lost(800, 200), Jumbo(100)}});
   c.receivers.push_back(
       {"n2", {Lost(0), Lost(1, 1), Lost(200, 41), Lost(590, 80, 2), Lost(790, 150), Jumbo(100)}});
-  c.receivers.push_back({"n3",
-                         {Lost(250, 3), Lost(250, 4), Lost(390, 50), Lost(700, 99), Lost(850, 300),
-                          Jumbo(0)}});
+  c.receivers.push_back(
+      {"n3", {Lost(250, 3), Lost(250, 4), Lost(390, 50), Lost(700, 99), Lost(850, 300), Jumbo(0)}});
   return c;
 }
 

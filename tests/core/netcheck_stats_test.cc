@@ -138,7 +138,8 @@ control::Message RoundTrip(const control::Message& m) {
 }
 
 TEST(NetcheckMessages, RoundTrip) {
-  control::Netcheck nc{0xabcdef01, "239.77.0.1", 7010, {}, {100'000'000, 1'000'000'000}, {1472, 8972}};
+  control::Netcheck nc{0xabcdef01,  "239.77.0.1", 7010, {}, {100'000'000, 1'000'000'000},
+                       {1472, 8972}};
   nc.data_key[31] = 0x5a;
   EXPECT_EQ(std::get<control::Netcheck>(RoundTrip(nc)), nc);
   EXPECT_EQ(control::TypeName(nc), "netcheck");
