@@ -136,12 +136,13 @@ std::vector<std::string> JumboFindings(const Netcheck& check) {
             "): the switch or a link on the way passes no frames that large; set MTU " + mtu +
             " on every host and switch port, or deploy with --mtu 1500"};
   }
+  const std::string why = " gets no jumbo datagrams (" + size +
+                          " bytes) while the others do: its interface or switch port has an MTU "
+                          "under " +
+                          mtu + "; set it to " + mtu;
   std::vector<std::string> out;
-  for (const std::string& node : missing) {
-    out.push_back(node + " gets no jumbo datagrams (" + size +
-                  " bytes) while the others do: its interface or switch port has an MTU under " +
-                  mtu + "; set it to " + mtu);
-  }
+  out.reserve(missing.size());
+  for (const std::string& node : missing) out.push_back(node + why);
   return out;
 }
 

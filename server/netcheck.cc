@@ -164,9 +164,9 @@ Status WriteText(const std::string& path, const std::string& text, const char* o
 Result<netcheck::Netcheck> Run(const NetcheckOptions& o, MulticastSender* socket,
                                NetcheckClients* clients, uint32_t session, const wire::DataKey& key,
                                const std::atomic<bool>* stop) {
-  const std::vector<std::string> joined = clients->WaitForClients(o.min_clients, o.max_wait, stop);
+  clients->WaitForClients(o.min_clients, o.max_wait, stop);
   if (stop->load()) return Status::Interrupted("netcheck interrupted before it began");
-  const std::vector<std::string> ready = clients->WaitForReady(joined, kReadyTimeout, stop);
+  const std::vector<std::string> ready = clients->WaitForReady(kReadyTimeout, stop);
   if (stop->load()) return Status::Interrupted("netcheck interrupted before it began");
   if (ready.empty()) {
     return Status::IOError(
@@ -175,7 +175,7 @@ Result<netcheck::Netcheck> Run(const NetcheckOptions& o, MulticastSender* socket
   spdlog::info("{} clients ready: sending the test traffic", ready.size());
   ProbeSender sender(socket, session, key);
   Result<netcheck::Netcheck> check = SendAndCollect(o, &sender, clients, ready, stop);
-  clients->Send(ready, control::Release{"exit"});
+  clients->Finish(ready);
   clients->WaitForHangUps(std::chrono::seconds(5));
   return check;
 }

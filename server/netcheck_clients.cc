@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace fleetcast {
 
 namespace {
@@ -76,25 +78,32 @@ std::vector<std::string> NetcheckClients::WaitForClients(size_t min, std::chrono
   return nodes;
 }
 
-std::vector<std::string> NetcheckClients::WaitForReady(const std::vector<std::string>& nodes,
-                                                       std::chrono::milliseconds timeout,
+std::vector<std::string> NetcheckClients::WaitForReady(std::chrono::milliseconds timeout,
                                                        const std::atomic<bool>* stop) {
   std::unique_lock<std::mutex> lock(mu_);
   started_ = true;
   const auto all_ready = [&] {
-    for (const std::string& node : nodes) {
-      auto it = clients_.find(node);
-      if (it != clients_.end() && !it->second.ready) return false;
-    }
-    return true;
+    return std::all_of(clients_.begin(), clients_.end(),
+                       [](const auto& entry) { return entry.second.ready; });
   };
   WaitUntil(lock, std::chrono::steady_clock::now() + timeout, stop, all_ready);
   std::vector<std::string> ready;
-  for (const std::string& node : nodes) {
-    auto it = clients_.find(node);
-    if (it != clients_.end() && it->second.ready) ready.push_back(node);
+  for (const auto& [node, client] : clients_) {
+    if (client.ready) ready.push_back(node);
   }
   return ready;
+}
+
+void NetcheckClients::Finish(const std::vector<std::string>& ready) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [node, client] : clients_) {
+    if (std::find(ready.begin(), ready.end(), node) != ready.end()) {
+      client.sender(control::Release{"exit"});
+    } else {
+      client.sender(control::Error{
+          "the netcheck ran without this client: it did not join the test group within 10 s"});
+    }
+  }
 }
 
 void NetcheckClients::Send(const std::vector<std::string>& nodes, const control::Message& m) {

@@ -40,10 +40,9 @@ class NetcheckClients {
   /// Until `min` clients joined, or `max_wait` after the first; the nodes then.
   std::vector<std::string> WaitForClients(size_t min, std::chrono::seconds max_wait,
                                           const std::atomic<bool>* stop);
-  /// Until every one of `nodes` still connected is ready, at most `timeout`;
-  /// the ready ones. From now on a client that joins is turned away.
-  std::vector<std::string> WaitForReady(const std::vector<std::string>& nodes,
-                                        std::chrono::milliseconds timeout,
+  /// From now on a client that joins is turned away. Until every client
+  /// still connected is ready, at most `timeout`; the ready ones.
+  std::vector<std::string> WaitForReady(std::chrono::milliseconds timeout,
                                         const std::atomic<bool>* stop);
   /// Sends m to each of `nodes` still connected.
   void Send(const std::vector<std::string>& nodes, const control::Message& m);
@@ -52,6 +51,9 @@ class NetcheckClients {
   std::map<std::string, control::NetcheckReport> WaitForReports(
       const std::vector<std::string>& nodes, std::chrono::milliseconds timeout,
       const std::atomic<bool>* stop);
+  /// Releases `ready` (the clients the check ran with) and tells any other
+  /// client still connected that it ran without it.
+  void Finish(const std::vector<std::string>& ready);
   /// Until every client hung up, at most `timeout`.
   void WaitForHangUps(std::chrono::milliseconds timeout);
   void Wake();
