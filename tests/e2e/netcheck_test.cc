@@ -2,8 +2,11 @@
 // loopback (every datagram arrives, no knee in range, nothing named), and on
 // a namespace LAN whose switch ports pass 40 Mbit/s, one of them also
 // dropping a quarter of the datagrams: the JSON shows each receiver's loss,
-// the knee of every one, and names the lossy one with its likely cause.
+// the knee of every one, and names the lossy one with its likely cause; and
+// on a LAN with MTU 9000 where one receiver kept 1500, jumbo datagrams reach
+// all but that one, which is named.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -121,6 +124,15 @@ class LanNetcheckTest : public NetcheckTest {
   }
   void TearDown() override { lan_.reset(); }
 
+  // Sets `mtu` on an interface of a namespace of the LAN: "br" (the
+  // switch), "s" (the server) or "r1".. (receivers).
+  bool SetMtu(const std::string& ns, const std::string& interface, int mtu) {
+    const std::string name = "fcnc" + std::to_string(::getpid()) + "-" + ns;
+    return testing::RunProgram(
+               {"ip", "-n", name, "link", "set", interface, "mtu", std::to_string(mtu)})
+               .exit_code == 0;
+  }
+
   std::unique_ptr<testing::NamespaceLan> lan_;
 };
 
@@ -169,6 +181,47 @@ TEST_F(LanNetcheckTest, ThreeReceiversBehindFortyMegabitOneLosingAQuarter) {
   const std::string text(svg.begin(), svg.end());
   EXPECT_EQ(Count(text, "<polyline"), 3u);
   EXPECT_NE(text.find(">rcv3 (20M)</text>"), std::string::npos);
+}
+
+TEST_F(LanNetcheckTest, JumboReachesEveryReceiverButTheOneWithMtu1500) {
+  std::vector<std::string> args =
+      ServerArgs(testing::NamespaceLan::kInterface, 3, 7623, "10m", "0.5");
+  args.insert(args.end(), {"--mtu", "9000"});
+  // The server's own link first: at 1500 a jumbo datagram would leave in fragments.
+  ProgramResult refused = testing::RunProgram(lan_->InServer(args));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err,
+            "fleetcast-server: error: --mtu 9000: fcnet0 has MTU 1500; raise it (ip link set "
+            "fcnet0 mtu 9000) or check with a smaller --mtu\n");
+  // Every switch port, the server and rcv1, rcv3 at 9000; rcv2 keeps 1500.
+  for (const char* port : {"s0", "r1", "r2", "r3"}) ASSERT_TRUE(SetMtu("br", port, 9000)) << port;
+  for (const char* host : {"s", "r1", "r3"}) {
+    ASSERT_TRUE(SetMtu(host, testing::NamespaceLan::kInterface, 9000)) << host;
+  }
+  ChildProcess server(lan_->InServer(args));
+  std::vector<std::unique_ptr<ChildProcess>> clients;
+  for (int i = 1; i <= 3; ++i) {
+    clients.push_back(std::make_unique<ChildProcess>(
+        lan_->InReceiver(i, ClientArgs(lan_->server_address() + ":7623", i))));
+  }
+  const ProgramResult s = WaitForAll(&server, &clients);
+  const nlohmann::json j = Json();
+  ASSERT_EQ(j["steps"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["steps"][1]["jumbo"], true);
+  EXPECT_EQ(j["steps"][1]["datagram_bytes"], 8972);
+  ASSERT_EQ(j["receivers"].size(), 3u) << j.dump();
+  EXPECT_EQ(j["receivers"][0]["jumbo_ok"], true) << j.dump();
+  EXPECT_EQ(j["receivers"][1]["jumbo_ok"], false) << j.dump();
+  EXPECT_EQ(j["receivers"][2]["jumbo_ok"], true) << j.dump();
+  EXPECT_EQ(j["receivers"][1]["steps"][1]["received"], 0);
+  EXPECT_EQ(j["receivers"][0]["steps"][1]["received"], 200);
+  // Standard datagrams reach rcv2 as well as the others.
+  EXPECT_EQ(j["receivers"][1]["steps"][0]["lost"], 0) << j.dump();
+  const std::string line =
+      "rcv2 gets no jumbo datagrams (8972 bytes) while the others do: its interface or switch "
+      "port has an MTU under 9000; set it to 9000";
+  EXPECT_EQ(j["findings"], nlohmann::json::array({line})) << j.dump();
+  EXPECT_NE(s.out.find("! " + line + "\n"), std::string::npos) << s.out;
 }
 
 }  // namespace
