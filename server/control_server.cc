@@ -121,16 +121,33 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       return Fail("protocol version " + std::to_string(hello.version) + " (server speaks " +
                   std::to_string(control::kProtocolVersion) + "); use matching versions");
     }
+    token_ = hello.token;
     if (netcheck_ != nullptr) return JoinNetcheck(hello.node);
+    JoinDeployment(hello.node);
+  }
+
+ public:
+  /// serve --netcheck: the check is over. A client that said hello goes on
+  /// to the deployment as if it said it now; one yet to say it will.
+  void EndNetcheck() {
+    netcheck_ = nullptr;
+    if (node_.empty() || !socket_.is_open()) return;
+    const std::string node = node_;
+    node_.clear();
+    JoinDeployment(node);
+  }
+
+ private:
+  void JoinDeployment(const std::string& node) {
     std::optional<control::Identity> identity;
     if (*identity_) {
       boost::system::error_code ec;
-      Result<std::optional<control::Identity>> found = (*identity_)(
-          hello.node, hello.token, peer_, socket_.local_endpoint(ec).address().to_string());
-      if (!found.ok()) return Refuse(hello.node, found.status().message());
+      Result<std::optional<control::Identity>> found =
+          (*identity_)(node, token_, peer_, socket_.local_endpoint(ec).address().to_string());
+      if (!found.ok()) return Refuse(node, found.status().message());
       identity = std::move(*found);
     }
-    node_ = hello.node;
+    node_ = node;
     timer_.cancel();
     // The identity goes first: the client holds it before it can finish.
     if (identity) {
@@ -236,6 +253,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   NetcheckClients* netcheck_;  // set: a netcheck's client (deployment_ is null)
   bool close_when_sent_ = false;
   std::string node_;
+  std::string token_;  // the hello's, for a deployment that follows a netcheck
   std::string peer_;
   std::array<uint8_t, control::kFrameHeaderLength> header_{};
   Bytes body_;
@@ -269,6 +287,13 @@ uint16_t ControlServer::port() const { return acceptor_.local_endpoint().port();
 void ControlServer::Stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+}
+
+void ControlServer::EndNetcheck() {
+  netcheck_ = nullptr;
+  for (const std::weak_ptr<ControlSession>& weak : sessions_) {
+    if (auto session = weak.lock()) session->EndNetcheck();
+  }
 }
 
 void ControlServer::Restart(Deployment* deployment, control::Session session) {

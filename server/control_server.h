@@ -49,6 +49,13 @@ class ControlServer {
   ControlServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
                 const sign::SecretKey& key, NetcheckClients* netcheck);
 
+  /// serve --netcheck: every client from now on, and every one connected,
+  /// goes to the deployment this server was made with, as if it had just
+  /// said hello. Call on the io_context's thread, once the check is over.
+  void EndNetcheck();
+  /// Hands clients to `netcheck` until EndNetcheck (serve --netcheck).
+  void set_netcheck(NetcheckClients* netcheck) { netcheck_ = netcheck; }
+
   /// The port actually bound (for port 0).
   uint16_t port() const;
   /// Closes the acceptor and every session.

@@ -117,6 +117,13 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,
                       "release nodes outside groups together, once all are ready");
+  std::string serve_netcheck_rates = "100m,250m,500m,1g";
+  serve_cmd->add_flag("--netcheck", serve.netcheck,
+                      "check the LAN with the clients first (netcheck), then deploy");
+  serve_cmd->add_option("--netcheck-rates", serve_netcheck_rates, "rates the netcheck tries")
+      ->capture_default_str();
+  serve_cmd->add_option("--netcheck-duration", serve.netcheck_duration, "seconds per rate")
+      ->capture_default_str();
   bool no_announce = false;
   CLI::Option* announce_opt =
       serve_cmd
@@ -197,6 +204,10 @@ int Body(int argc, char** argv) {
     if (no_announce) serve.announce.clear();
     fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);
     if (bits.ok()) serve.rate_bits = *bits;
+    fleetcast::Result<std::vector<uint64_t>> netcheck_rates =
+        fleetcast::ParseRates(serve_netcheck_rates);
+    if (netcheck_rates.ok()) serve.netcheck_rates = *netcheck_rates;
+    if (bits.ok() && !netcheck_rates.ok()) bits = netcheck_rates.status();
     s = bits.ok() ? fleetcast::RunServe(serve) : bits.status();
   }
   return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);

@@ -160,10 +160,10 @@ Status WriteText(const std::string& path, const std::string& text, const char* o
   return Status::OK();
 }
 
-// Waits for the clients, runs the check, releases them.
+// Waits for the clients and runs the check; with `release`, releases them.
 Result<netcheck::Netcheck> Run(const NetcheckOptions& o, MulticastSender* socket,
                                NetcheckClients* clients, uint32_t session, const wire::DataKey& key,
-                               const std::atomic<bool>* stop) {
+                               bool release, const std::atomic<bool>* stop) {
   clients->WaitForClients(o.min_clients, o.max_wait, stop);
   if (stop->load()) return Status::Interrupted("netcheck interrupted before it began");
   const std::vector<std::string> ready = clients->WaitForReady(kReadyTimeout, stop);
@@ -175,9 +175,18 @@ Result<netcheck::Netcheck> Run(const NetcheckOptions& o, MulticastSender* socket
   spdlog::info("{} clients ready: sending the test traffic", ready.size());
   ProbeSender sender(socket, session, key);
   Result<netcheck::Netcheck> check = SendAndCollect(o, &sender, clients, ready, stop);
-  clients->Finish(ready);
-  clients->WaitForHangUps(std::chrono::seconds(5));
+  if (release) {
+    clients->Finish(ready);
+    clients->WaitForHangUps(std::chrono::seconds(5));
+  }
   return check;
+}
+
+Status Print(const NetcheckOptions& options, const netcheck::Netcheck& check) {
+  std::fputs(netcheck::TableText(check).c_str(), stdout);
+  std::fflush(stdout);
+  if (Status s = WriteText(options.json, netcheck::JsonText(check), "--json"); !s.ok()) return s;
+  return WriteText(options.svg, netcheck::SvgPlot(check), "--svg");
 }
 
 }  // namespace
@@ -240,7 +249,8 @@ Status RunNetcheck(const NetcheckOptions& options) {
       options.interface, AddressText(*address), options.group, options.port,
       sign::Fingerprint(sign::PublicKeyOf(*key)), options.rates.size(), options.duration_s,
       options.min_clients);
-  Result<netcheck::Netcheck> check = Run(options, &*socket, &clients, session, data_key, &stop);
+  Result<netcheck::Netcheck> check =
+      Run(options, &*socket, &clients, session, data_key, /*release=*/true, &stop);
   asio::post(io, [&] {
     server->Stop();
     signals.cancel();
@@ -248,10 +258,27 @@ Status RunNetcheck(const NetcheckOptions& options) {
   io.stop();
   io_thread.join();
   if (!check.ok()) return check.status();
-  std::fputs(netcheck::TableText(*check).c_str(), stdout);
-  std::fflush(stdout);
-  if (Status s = WriteText(options.json, netcheck::JsonText(*check), "--json"); !s.ok()) return s;
-  return WriteText(options.svg, netcheck::SvgPlot(*check), "--svg");
+  return Print(options, *check);
+}
+
+NetcheckFirst::NetcheckFirst(NetcheckOptions options)
+    : options_(std::move(options)),
+      session_(randombytes_random()),
+      key_(wire::DatagramSeal::NewKey()),
+      clients_(std::make_unique<NetcheckClients>(
+          CheckMessage(options_, PlanSteps(options_), session_, key_), /*then_deploy=*/true)) {}
+
+NetcheckFirst::~NetcheckFirst() = default;
+
+Status NetcheckFirst::Run(MulticastSender* socket, const std::atomic<bool>* stop) {
+  in_addr group{};
+  if (Status s = CheckOptions(options_, &group); !s.ok()) return s;
+  spdlog::info("netcheck first: {} rates of {} s, waiting for {} clients", options_.rates.size(),
+               options_.duration_s, options_.min_clients);
+  Result<netcheck::Netcheck> check =
+      fleetcast::Run(options_, socket, clients_.get(), session_, key_, /*release=*/false, stop);
+  if (!check.ok()) return check.status();
+  return Print(options_, *check);
 }
 
 }  // namespace fleetcast

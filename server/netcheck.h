@@ -8,8 +8,11 @@
 #ifndef FLEETCAST_SERVER_NETCHECK_H_
 #define FLEETCAST_SERVER_NETCHECK_H_
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,28 @@ struct NetcheckOptions {
 };
 
 Status RunNetcheck(const NetcheckOptions& options);
+
+class NetcheckClients;
+class MulticastSender;
+
+/// serve --netcheck: the check before the first deployment, on serve's
+/// multicast socket, with the clients serve's control server hands over
+/// (ControlServer::set_netcheck(clients()), then EndNetcheck() after Run).
+class NetcheckFirst {
+ public:
+  explicit NetcheckFirst(NetcheckOptions options);
+  ~NetcheckFirst();
+  NetcheckClients* clients() { return clients_.get(); }
+  /// Waits for options.min_clients, runs the check and prints its table
+  /// (and writes options.json, options.svg); the clients stay connected.
+  Status Run(MulticastSender* socket, const std::atomic<bool>* stop);
+
+ private:
+  NetcheckOptions options_;
+  uint32_t session_;
+  std::array<uint8_t, 32> key_;
+  std::unique_ptr<NetcheckClients> clients_;
+};
 
 /// "100m,500m,1g" -> bits per second each, increasing; an error line
 /// naming --rates otherwise.

@@ -16,6 +16,10 @@ constexpr auto kPoll = std::chrono::milliseconds(100);
 
 void NetcheckClients::Join(const std::string& node, Sender sender) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (started_ && then_deploy_) {
+    spdlog::info("{}: joined during the netcheck; it joins the deployment after it", node);
+    return;
+  }
   if (started_) {
     spdlog::warn("{}: joined after the test traffic began; turned away", node);
     sender(control::Error{"the netcheck already began; start this client before the next one"});

@@ -26,8 +26,11 @@ class NetcheckClients {
  public:
   using Sender = std::function<void(const control::Message&)>;
 
-  /// `check`: the message every client gets when it says hello.
-  explicit NetcheckClients(control::Netcheck check) : check_(std::move(check)) {}
+  /// `check`: the message every client gets when it says hello. With
+  /// `then_deploy` (serve --netcheck), a client that joins after the test
+  /// traffic began is not turned away but left to wait for the deployment.
+  explicit NetcheckClients(control::Netcheck check, bool then_deploy = false)
+      : check_(std::move(check)), then_deploy_(then_deploy) {}
 
   // Control server side.
   void Join(const std::string& node, Sender sender);
@@ -70,6 +73,7 @@ class NetcheckClients {
                  const std::atomic<bool>* stop, Done done);
 
   const control::Netcheck check_;
+  const bool then_deploy_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Client> clients_;

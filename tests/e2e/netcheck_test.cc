@@ -116,6 +116,40 @@ TEST_F(NetcheckTest, BadRatesAreOneLine) {
   EXPECT_EQ(r.err, "fleetcast-server: error: --duration 0: use 0.1..600 seconds per rate\n");
 }
 
+// serve --netcheck: the check first, then the deployment to the same clients.
+class NetcheckServeTest : public PackedDiskTest {};
+
+TEST_F(NetcheckServeTest, LoopbackCheckThenDeploy) {
+  ASSERT_NO_FATAL_FAILURE(PackSampleDisk(6, 3));
+  ChildProcess server({FLEETCAST_SERVER_BIN, "serve", img_, "--interface", "lo", "--min-clients",
+                       "2", "--rate", "300m", "--port", "7624", "--http", "127.0.0.1:0",
+                       "--no-announce", "--netcheck", "--netcheck-rates", "10m,20m",
+                       "--netcheck-duration", "0.5"});
+  std::vector<std::unique_ptr<ChildProcess>> clients;
+  for (int i = 1; i <= 2; ++i) {
+    clients.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{FLEETCAST_CLIENT_BIN, "receive", "--server", "127.0.0.1:7624",
+                                 "--target", Target(i), "--node-id", "node" + std::to_string(i)}));
+  }
+  for (int i = 1; i <= 2; ++i) {
+    const ProgramResult r = clients[i - 1]->Wait(kTimeout);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("node node" + std::to_string(i) +
+                         ": netcheck step 2 (20 Mbit/s, 1472-byte datagrams): 812 of 812 arrived"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(testing::ReadFileBytes(Target(i)), raw_) << "node " << i << " differs";
+  }
+  const ProgramResult s = server.Wait(kTimeout);
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  // The table comes first, then the deployment's summary.
+  const size_t table = s.out.find("netcheck: 2 receivers, 2 rate steps of 0.5 s");
+  const size_t summary = s.out.find("node1                verified");
+  ASSERT_NE(table, std::string::npos) << s.out;
+  ASSERT_NE(summary, std::string::npos) << s.out;
+  EXPECT_LT(table, summary) << s.out;
+}
+
 class LanNetcheckTest : public NetcheckTest {
  protected:
   void SetUp() override {
