@@ -250,8 +250,9 @@ std::string TableText(const Netcheck& check) {
   name_width += 2;
   const uint32_t bytes = steps.empty() ? 0 : check.steps[steps.front()].datagram_bytes;
   std::string out = "netcheck: " + std::to_string(check.receivers.size()) + " receivers, " +
-                    std::to_string(steps.size()) + " rate steps of " + Num("%g", check.duration_s) +
-                    " s, " + std::to_string(bytes) +
+                    std::to_string(steps.size()) +
+                    (steps.size() == 1 ? " rate step" : " rate steps") + " of " +
+                    Num("%g", check.duration_s) + " s, " + std::to_string(bytes) +
                     "-byte datagrams; loss per offered rate (bit/s on the wire)\n";
   out += Pad("receiver", name_width, true);
   for (size_t i : steps) out += Pad(RateText(check.steps[i].offered_bits), 9);
