@@ -12,6 +12,7 @@
 
 #include "client/discover.h"
 #include "client/identity_injector.h"
+#include "client/netcheck_probe.h"
 #include "core/chunk_codec.h"
 #include "core/datagram_seal.h"
 #include "core/have_set.h"
@@ -72,6 +73,7 @@ class Receiver {
       if (Status r = Reconnect(s); !r.ok()) return r;
     }
     for (;;) {
+      if (released_) return Status::OK();  // by a netcheck's server, in Join
       connection_lost_ = false;
       Status s = ControlLoop();
       if (Interrupted()) return Stopped();
@@ -147,6 +149,21 @@ class Receiver {
     if (!m.ok()) {
       connection_lost_ = m.status().code() == Status::Code::kIOError;
       return m.status();
+    }
+    // A server running a netcheck first measures the LAN with this client.
+    if (auto* check = std::get_if<control::Netcheck>(&*m)) {
+      Result<in_addr> local = JoinAddress();
+      Status s = local.ok() ? RunNetcheckProbe(&conn_, *local, *check, node_) : local.status();
+      m = s.ok() ? conn_.Receive(kSessionTimeout) : Result<control::Message>(s);
+      if (!m.ok()) {
+        connection_lost_ = m.status().code() == Status::Code::kIOError;
+        return m.status();
+      }
+      if (std::holds_alternative<control::Release>(*m)) {
+        released_ = true;
+        spdlog::info("node {}: netcheck done; released", node_);
+        return Status::OK();
+      }
     }
     // A server with an inventory sends this node's identity before the session.
     if (auto* identity = std::get_if<control::Identity>(&*m)) {

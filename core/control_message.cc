@@ -1,7 +1,9 @@
 #include "core/control_message.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 namespace fleetcast::control {
 
@@ -54,6 +56,25 @@ json ToJson(const Identity& m) {
           {"hostname", m.hostname},
           {"files", files},
           {"next_token", m.next_token}};
+}
+json ToJson(const Netcheck& m) {
+  return {{"type", "netcheck"},
+          {"session", m.session},
+          {"group", m.group},
+          {"port", m.port},
+          {"data_key", json::binary(Bytes(m.data_key.begin(), m.data_key.end()))},
+          {"rates", m.rates},
+          {"sizes", m.sizes}};
+}
+json ToJson(const NetcheckReady&) { return {{"type", "netcheck_ready"}}; }
+json ToJson(const NetcheckEnd& m) { return {{"type", "netcheck_end"}, {"sent", m.sent}}; }
+json ToJson(const NetcheckReport& m) {
+  std::vector<uint64_t> flat;
+  for (const netcheck::StepStats& s : m.steps) {
+    flat.insert(flat.end(), {s.sent, s.received, s.longest_burst, s.reordered, s.duplicates,
+                             s.rate_bits, s.jitter_ns});
+  }
+  return {{"type", "netcheck_report"}, {"steps", flat}};
 }
 
 // Reads a field of the right type, or records which one was wrong.
@@ -143,6 +164,37 @@ class Fields {
     }
     return files;
   }
+  template <typename T>
+  std::vector<T> Unsigneds(const char* key) {
+    const auto it = j_.find(key);
+    std::vector<T> out;
+    if (it == j_.end() || !it->is_array()) {
+      Fail(key);
+      return out;
+    }
+    for (const json& v : *it) {
+      if (!v.is_number_unsigned() || v.get<uint64_t>() > T(~T{0})) {
+        Fail(key);
+        return {};
+      }
+      out.push_back(static_cast<T>(v.get<uint64_t>()));
+    }
+    return out;
+  }
+  // netcheck_report's steps: 7 numbers per step, in StepStats's order.
+  std::vector<netcheck::StepStats> Steps(const char* key) {
+    const std::vector<uint64_t> flat = Unsigneds<uint64_t>(key);
+    std::vector<netcheck::StepStats> steps;
+    if (flat.size() % 7 != 0) {
+      Fail(key);
+      return steps;
+    }
+    for (size_t i = 0; i < flat.size(); i += 7) {
+      steps.push_back(
+          {flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5], flat[i + 6]});
+    }
+    return steps;
+  }
   const Status& status() const { return status_; }
 
  private:
@@ -189,6 +241,16 @@ Result<Message> FromJson(const json& j) {
     m = Release{f.String("action")};
   } else if (type == "identity") {
     m = Identity{f.String("hostname"), f.Files("files"), f.String("next_token")};
+  } else if (type == "netcheck") {
+    m = Netcheck{f.Unsigned<uint32_t>("session"), f.String("group"),
+                 f.Unsigned<uint16_t>("port"),    f.Key("data_key"),
+                 f.Unsigneds<uint64_t>("rates"),  f.Unsigneds<uint32_t>("sizes")};
+  } else if (type == "netcheck_ready") {
+    m = NetcheckReady{};
+  } else if (type == "netcheck_end") {
+    m = NetcheckEnd{f.Unsigneds<uint64_t>("sent")};
+  } else if (type == "netcheck_report") {
+    m = NetcheckReport{f.Steps("steps")};
   } else if (f.status().ok()) {
     return Status::Corruption("control message: unknown type '" + type + "'");
   }
@@ -264,8 +326,11 @@ Result<Message> DecodeBody(ByteView body) {
 }
 
 std::string TypeName(const Message& m) {
-  static const char* const kNames[] = {"hello", "session", "report",   "pass_end", "done",
-                                       "error", "release", "progress", "identity", "have"};
+  static const char* const kNames[] = {
+      "hello",    "session",        "report",       "pass_end",       "done",
+      "error",    "release",        "progress",     "identity",       "have",
+      "netcheck", "netcheck_ready", "netcheck_end", "netcheck_report"};
+  static_assert(std::size(kNames) == std::variant_size_v<Message>);
   return kNames[m.index()];
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/coding.h"
 #include "core/datagram_seal.h"
+#include "core/netcheck_stats.h"
 #include "core/status.h"
 
 namespace fleetcast::control {
@@ -127,8 +128,39 @@ struct Identity {
   bool operator==(const Identity&) const = default;
 };
 
-using Message =
-    std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress, Identity, Have>;
+/// Server -> client, in answer to hello when the server runs a netcheck
+/// (docs/protocol.md, "Netcheck"): the test traffic's group and key, and the
+/// steps it will send. The client joins and answers `netcheck_ready`.
+struct Netcheck {
+  uint32_t session = 0;  // the probe datagrams' session id
+  std::string group;
+  uint16_t port = 0;
+  wire::DataKey data_key{};     // seals the probe datagrams
+  std::vector<uint64_t> rates;  // each step's offered rate, wire bits per second
+  std::vector<uint32_t> sizes;  // each step's datagram bytes (a jumbo step's are larger)
+  bool operator==(const Netcheck&) const = default;
+};
+
+/// Client -> server: joined the netcheck's group; send when all are.
+struct NetcheckReady {
+  bool operator==(const NetcheckReady&) const = default;
+};
+
+/// Server -> clients: the test traffic is over; how many datagrams each
+/// step sent. The client answers `netcheck_report`.
+struct NetcheckEnd {
+  std::vector<uint64_t> sent;
+  bool operator==(const NetcheckEnd&) const = default;
+};
+
+/// Client -> server: what arrived in each step.
+struct NetcheckReport {
+  std::vector<netcheck::StepStats> steps;
+  bool operator==(const NetcheckReport&) const = default;
+};
+
+using Message = std::variant<Hello, Session, Report, PassEnd, Done, Error, Release, Progress,
+                             Identity, Have, Netcheck, NetcheckReady, NetcheckEnd, NetcheckReport>;
 
 /// The CBOR body of m.
 Bytes EncodeBody(const Message& m);

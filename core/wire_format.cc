@@ -30,7 +30,8 @@ Result<DatagramHeader> DatagramHeader::DecodeFrom(ByteView d) {
   }
   DatagramHeader h;
   h.type = static_cast<DatagramType>(d[3]);
-  if (h.type != DatagramType::kShard && h.type != DatagramType::kPassEnd) {
+  if (h.type != DatagramType::kShard && h.type != DatagramType::kPassEnd &&
+      h.type != DatagramType::kProbe) {
     return Status::Corruption("datagram: unknown type " + std::to_string(d[3]));
   }
   h.session = DecodeFixed32(d.data() + 4);

@@ -38,6 +38,7 @@ enum class DatagramType : uint8_t {
   kInvalid = 0,
   kShard = 1,    // payload: one shard
   kPassEnd = 2,  // no payload: the pass's last datagram was sent
+  kProbe = 3,    // netcheck test traffic (core/probe_datagram.h)
 };
 
 struct DatagramHeader {

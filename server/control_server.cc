@@ -18,13 +18,15 @@ constexpr auto kHelloTimeout = std::chrono::seconds(30);
 class ControlSession : public std::enable_shared_from_this<ControlSession> {
  public:
   ControlSession(tcp::socket socket, const sign::SecretKey* key, Deployment* deployment,
-                 const control::Session* session, const IdentityLookup* identity)
+                 const control::Session* session, const IdentityLookup* identity,
+                 NetcheckClients* netcheck)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         handshake_(*key),
         deployment_(deployment),
         session_(session),
-        identity_(identity) {}
+        identity_(identity),
+        netcheck_(netcheck) {}
 
   void Start() {
     boost::system::error_code ec;
@@ -53,7 +55,8 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     boost::system::error_code ignored;
     socket_.close(ignored);
     timer_.cancel();
-    if (!node_.empty()) deployment_->Leave(node_);
+    if (!node_.empty() && netcheck_ != nullptr) netcheck_->Leave(node_);
+    if (!node_.empty() && netcheck_ == nullptr) deployment_->Leave(node_);
     node_.clear();
   }
 
@@ -118,15 +121,33 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       return Fail("protocol version " + std::to_string(hello.version) + " (server speaks " +
                   std::to_string(control::kProtocolVersion) + "); use matching versions");
     }
+    token_ = hello.token;
+    if (netcheck_ != nullptr) return JoinNetcheck(hello.node);
+    JoinDeployment(hello.node);
+  }
+
+ public:
+  /// serve --netcheck: the check is over. A client that said hello goes on
+  /// to the deployment as if it said it now; one yet to say it will.
+  void EndNetcheck() {
+    netcheck_ = nullptr;
+    if (node_.empty() || !socket_.is_open()) return;
+    const std::string node = node_;
+    node_.clear();
+    JoinDeployment(node);
+  }
+
+ private:
+  void JoinDeployment(const std::string& node) {
     std::optional<control::Identity> identity;
     if (*identity_) {
       boost::system::error_code ec;
-      Result<std::optional<control::Identity>> found = (*identity_)(
-          hello.node, hello.token, peer_, socket_.local_endpoint(ec).address().to_string());
-      if (!found.ok()) return Refuse(hello.node, found.status().message());
+      Result<std::optional<control::Identity>> found =
+          (*identity_)(node, token_, peer_, socket_.local_endpoint(ec).address().to_string());
+      if (!found.ok()) return Refuse(node, found.status().message());
       identity = std::move(*found);
     }
-    node_ = hello.node;
+    node_ = node;
     timer_.cancel();
     // The identity goes first: the client holds it before it can finish.
     if (identity) {
@@ -140,24 +161,49 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       if (auto self = weak.lock()) self->Deliver(m);
     });
   }
+  void JoinNetcheck(const std::string& node) {
+    node_ = node;
+    timer_.cancel();
+    std::weak_ptr<ControlSession> weak = shared_from_this();
+    netcheck_->Join(node_, [weak](const control::Message& m) {
+      if (auto self = weak.lock()) self->Deliver(m);
+    });
+  }
+  void Handle(const control::NetcheckReady&) {
+    if (netcheck_ == nullptr) return Fail("unexpected netcheck_ready message");
+    if (!node_.empty()) netcheck_->OnReady(node_);
+  }
+  void Handle(const control::NetcheckReport& report) {
+    if (netcheck_ == nullptr) return Fail("unexpected netcheck_report message");
+    if (!node_.empty()) netcheck_->OnReport(node_, report);
+  }
+  // A deployment's messages mean nothing to a netcheck.
+  bool InNetcheck(const char* type) {
+    if (netcheck_ == nullptr) return false;
+    Fail(std::string("unexpected ") + type + " message in a netcheck");
+    return true;
+  }
   void Handle(const control::Progress& progress) {
+    if (InNetcheck("progress")) return;
     if (!node_.empty()) deployment_->OnProgress(node_, progress);
   }
   void Handle(const control::Report& report) {
+    if (InNetcheck("report")) return;
     if (!node_.empty()) deployment_->OnReport(node_, report);
   }
   void Handle(const control::Done& done) {
-    if (node_.empty()) return;
+    if (InNetcheck("done") || node_.empty()) return;
     if (!deployment_->OnDone(node_, done)) {
       Deliver(control::Error{"digest " + done.digest + " does not match the image"});
     }
   }
   void Handle(const control::Have& have) {
-    if (node_.empty()) return;
+    if (InNetcheck("have") || node_.empty()) return;
     if (Status s = deployment_->OnHave(node_, have); !s.ok()) Fail(s.message());
   }
   void Handle(const control::Error& error) {
     if (node_.empty()) return spdlog::error("{}: {}", peer_, error.message);
+    if (netcheck_ != nullptr) return netcheck_->OnError(node_, error.message);
     deployment_->OnFailed(node_, error.message);
   }
   template <typename T>
@@ -204,8 +250,10 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   Deployment* deployment_;
   const control::Session* session_;
   const IdentityLookup* identity_;
+  NetcheckClients* netcheck_;  // set: a netcheck's client (deployment_ is null)
   bool close_when_sent_ = false;
   std::string node_;
+  std::string token_;  // the hello's, for a deployment that follows a netcheck
   std::string peer_;
   std::array<uint8_t, control::kFrameHeaderLength> header_{};
   Bytes body_;
@@ -228,11 +276,24 @@ ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint
   DoAccept();
 }
 
+ControlServer::ControlServer(asio::io_context& io, const tcp::endpoint& endpoint,
+                             const sign::SecretKey& key, NetcheckClients* netcheck)
+    : ControlServer(io, endpoint, key, nullptr, control::Session{}) {
+  netcheck_ = netcheck;
+}
+
 uint16_t ControlServer::port() const { return acceptor_.local_endpoint().port(); }
 
 void ControlServer::Stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+}
+
+void ControlServer::EndNetcheck() {
+  netcheck_ = nullptr;
+  for (const std::weak_ptr<ControlSession>& weak : sessions_) {
+    if (auto session = weak.lock()) session->EndNetcheck();
+  }
 }
 
 void ControlServer::Restart(Deployment* deployment, control::Session session) {
@@ -256,7 +317,7 @@ void ControlServer::DoAccept() {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           auto session = std::make_shared<ControlSession>(std::move(socket), &key_, deployment_,
-                                                          &session_, &identity_);
+                                                          &session_, &identity_, netcheck_);
           session->Start();
           std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
           sessions_.push_back(session);

@@ -20,6 +20,7 @@
 #include "core/signing.h"
 #include "platform/asio.h"
 #include "server/deployment.h"
+#include "server/netcheck_clients.h"
 
 namespace fleetcast {
 
@@ -43,6 +44,18 @@ class ControlServer {
                 const sign::SecretKey& key, Deployment* deployment, control::Session session,
                 IdentityLookup identity = {});
 
+  /// Listens on endpoint for a netcheck: every client that says hello is
+  /// handed to `netcheck` (docs/protocol.md, "Netcheck"), which must outlive it.
+  ControlServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+                const sign::SecretKey& key, NetcheckClients* netcheck);
+
+  /// serve --netcheck: every client from now on, and every one connected,
+  /// goes to the deployment this server was made with, as if it had just
+  /// said hello. Call on the io_context's thread, once the check is over.
+  void EndNetcheck();
+  /// Hands clients to `netcheck` until EndNetcheck (serve --netcheck).
+  void set_netcheck(NetcheckClients* netcheck) { netcheck_ = netcheck; }
+
   /// The port actually bound (for port 0).
   uint16_t port() const;
   /// Closes the acceptor and every session.
@@ -63,6 +76,7 @@ class ControlServer {
   Deployment* deployment_;
   control::Session session_;
   IdentityLookup identity_;
+  NetcheckClients* netcheck_ = nullptr;  // set: clients take part in a netcheck, not a deployment
   std::vector<std::weak_ptr<ControlSession>> sessions_;  // for CloseSessions
 };
 

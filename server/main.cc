@@ -1,6 +1,7 @@
 // fleetcast-server: makes signing keys (keygen), packs disk images and
 // inspects them (pack, info, verify, unpack), checks an inventory (probe) and
-// serves an image (serve). Flags are parsed here; the work is in the library.
+// serves an image (serve), and checks a LAN before a deployment (netcheck). Flags are parsed here;
+// the work is in the library.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "platform/interrupt.h"
 #include "server/ctl.h"
 #include "server/image_commands.h"
+#include "server/netcheck.h"
 #include "server/packer.h"
 #include "server/probe.h"
 #include "server/serve.h"
@@ -115,6 +117,13 @@ int Body(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_flag("--standalone-together", serve.standalone_together,
                       "release nodes outside groups together, once all are ready");
+  std::string serve_netcheck_rates = "100m,250m,500m,1g";
+  serve_cmd->add_flag("--netcheck", serve.netcheck,
+                      "check the LAN with the clients first (netcheck), then deploy");
+  serve_cmd->add_option("--netcheck-rates", serve_netcheck_rates, "rates the netcheck tries")
+      ->capture_default_str();
+  serve_cmd->add_option("--netcheck-duration", serve.netcheck_duration, "seconds per rate")
+      ->capture_default_str();
   bool no_announce = false;
   CLI::Option* announce_opt =
       serve_cmd
@@ -123,6 +132,30 @@ int Body(int argc, char** argv) {
           ->capture_default_str();
   serve_cmd->add_flag("--no-announce", no_announce, "do not announce this server")
       ->excludes(announce_opt);
+
+  fleetcast::NetcheckOptions netcheck;
+  std::string rates = "100m,250m,500m,1g";
+  unsigned netcheck_wait = 60;
+  CLI::App* netcheck_cmd = app.add_subcommand(
+      "netcheck", "check the LAN: loss, bursts and reordering per client at each rate, jumbo");
+  netcheck_cmd->add_option("--interface", netcheck.interface, "interface to send on")->required();
+  netcheck_cmd->add_option("--rates", rates, "wire rates to try, in turn")->capture_default_str();
+  netcheck_cmd->add_option("--duration", netcheck.duration_s, "seconds per rate")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--mtu", netcheck.mtu, "above 1500: check jumbo datagrams arrive")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--min-clients", netcheck.min_clients, "start when this many joined")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--max-wait", netcheck_wait, "or this many seconds after the first")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--group", netcheck.group, "multicast group (239.0.0.0/8)")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--port", netcheck.port, "TCP control and UDP data port")
+      ->capture_default_str();
+  netcheck_cmd->add_option("--ttl", netcheck.ttl, "multicast TTL")->capture_default_str();
+  netcheck_cmd->add_option("--key", netcheck.key, "NAME.key (keygen) the clients pin");
+  netcheck_cmd->add_option("--json", netcheck.json, "write the result as JSON to FILE");
+  netcheck_cmd->add_option("--svg", netcheck.svg, "write a plot of loss against rate to FILE");
 
   fleetcast::CtlOptions ctl;
   CLI::App* ctl_cmd =
@@ -160,11 +193,21 @@ int Body(int argc, char** argv) {
   if (*unpack_cmd) s = fleetcast::RunUnpack(image, out, threads);
   if (*probe_cmd) s = fleetcast::RunProbe(probe);
   if (*ctl_cmd) s = fleetcast::RunCtl(ctl);
+  if (*netcheck_cmd) {
+    netcheck.max_wait = std::chrono::seconds(netcheck_wait);
+    fleetcast::Result<std::vector<uint64_t>> parsed = fleetcast::ParseRates(rates);
+    if (parsed.ok()) netcheck.rates = *parsed;
+    s = parsed.ok() ? fleetcast::RunNetcheck(netcheck) : parsed.status();
+  }
   if (*serve_cmd) {
     serve.max_wait = std::chrono::seconds(max_wait);
     if (no_announce) serve.announce.clear();
     fleetcast::Result<uint64_t> bits = fleetcast::ParseRate(rate);
     if (bits.ok()) serve.rate_bits = *bits;
+    fleetcast::Result<std::vector<uint64_t>> netcheck_rates =
+        fleetcast::ParseRates(serve_netcheck_rates);
+    if (netcheck_rates.ok()) serve.netcheck_rates = *netcheck_rates;
+    if (bits.ok() && !netcheck_rates.ok()) bits = netcheck_rates.status();
     s = bits.ok() ? fleetcast::RunServe(serve) : bits.status();
   }
   return s.ok() ? fleetcast::kExitOk : fleetcast::ReportError(kProgram, s);

@@ -36,6 +36,7 @@
 #include "server/deployment_status.h"
 #include "server/identity_builder.h"
 #include "server/image_reader.h"
+#include "server/netcheck.h"
 #include "server/orchestrator.h"
 #include "server/probe.h"
 #include "server/status_http.h"
@@ -536,6 +537,21 @@ Status RunServe(const ServeOptions& options) {
     return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
+  std::unique_ptr<NetcheckFirst> netcheck;
+  if (options.netcheck) {
+    NetcheckOptions check;
+    check.interface = options.interface;
+    check.group = options.group;
+    check.port = options.port;
+    check.rates = options.netcheck_rates;
+    check.duration_s = options.netcheck_duration;
+    check.mtu = options.mtu;
+    check.min_clients = min_clients;
+    check.max_wait = options.max_wait;
+    check.ttl = options.ttl;
+    netcheck = std::make_unique<NetcheckFirst>(std::move(check));
+    server->set_netcheck(netcheck->clients());
+  }
   Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, AddressText(*address));
   if (!boot.ok()) return boot.status();
   AddStream(run.get(), options, *image, &*socket, min_clients, orchestrator, boot->get());
@@ -568,6 +584,12 @@ Status RunServe(const ServeOptions& options) {
     if (orchestrator != nullptr) orchestrator->Tick();
     for (auto& h : http->servers) h->Notify();
   });
+  if (netcheck) {
+    // The clients it measured stay connected and go on to the deployment.
+    Status c = netcheck->Run(&*socket, &stop);
+    if (!c.ok() && !stop) spdlog::error("netcheck: {}; deploying anyway", c.message());
+    RunOnIo(io, [&] { server->EndNetcheck(); });
+  }
   Status s;
   bool finished = false;
   for (;;) {

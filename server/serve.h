@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/announce.h"
 #include "core/status.h"
@@ -46,6 +47,11 @@ struct ServeOptions {
   // Deployments in a row from this one process, on the same sockets, each
   // with a fresh session; 0 = until interrupted. Not with `nodes`.
   uint32_t deployments = 1;
+  // Checks the LAN with the clients first (server/netcheck.h), at these
+  // rates for this long each, then deploys to them.
+  bool netcheck = false;
+  std::vector<uint64_t> netcheck_rates = {100'000'000, 250'000'000, 500'000'000, 1'000'000'000};
+  double netcheck_duration = 2;
 };
 
 Status RunServe(const ServeOptions& options);

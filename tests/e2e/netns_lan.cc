@@ -18,8 +18,8 @@ std::string Join(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-NamespaceLan::NamespaceLan(int receivers)
-    : prefix_("fct" + std::to_string(::getpid()) + "-"), receivers_(receivers) {
+NamespaceLan::NamespaceLan(int receivers, const std::string& prefix)
+    : prefix_(prefix + std::to_string(::getpid()) + "-"), receivers_(receivers) {
   const std::string br = prefix_ + "br";
   if (!Run({"ip", "netns", "add", br})) return;
   namespaces_.push_back(br);
@@ -133,10 +133,10 @@ bool NamespaceLan::Heal() {
       {"ip", "netns", "exec", prefix_ + "br", "nft", "delete", "table", "bridge", "fcpartition"});
 }
 
-bool NamespaceLan::LimitReceiver(int i, const std::string& rate) {
+bool NamespaceLan::LimitReceiver(int i, const std::string& rate, const std::string& latency) {
   return Run({"ip", "netns", "exec", prefix_ + "br", "tc", "qdisc", "replace", "dev",
               "r" + std::to_string(i), "root", "tbf", "rate", rate, "burst", "32kb", "latency",
-              "400ms"});
+              latency});
 }
 
 }  // namespace fleetcast::testing

@@ -18,7 +18,9 @@ namespace fleetcast::testing {
 class NamespaceLan {
  public:
   /// Builds the LAN; ok() tells whether it worked (needs root), error() why.
-  explicit NamespaceLan(int receivers);
+  /// Its namespaces are named `prefix`, the test's process id, then "-br",
+  /// "-s", "-r1" ...
+  explicit NamespaceLan(int receivers, const std::string& prefix = "fct");
   ~NamespaceLan();
   NamespaceLan(const NamespaceLan&) = delete;
   NamespaceLan& operator=(const NamespaceLan&) = delete;
@@ -36,8 +38,9 @@ class NamespaceLan {
 
   /// Drops `fraction` of the UDP datagrams receiver i gets, at random.
   bool SetLoss(int i, double fraction);
-  /// Limits what the switch sends to receiver i (e.g. "20mbit").
-  bool LimitReceiver(int i, const std::string& rate);
+  /// Limits what the switch sends to receiver i (e.g. "20mbit"), queueing
+  /// at most `latency` worth before it drops.
+  bool LimitReceiver(int i, const std::string& rate, const std::string& latency = "400ms");
   /// Cuts every receiver off: the switch drops all their traffic, both ways
   /// (UDP, TCP, IGMP), as a pulled uplink would; the server's link stays up.
   bool Partition();

@@ -1,0 +1,200 @@
+// SvgPlot (core/netcheck_report.h): loss against offered rate, one line per
+// receiver, its knee marked by a dashed drop line and a ring. Plain SVG 1.1
+// text with fixed geometry; no script, no external fonts.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/netcheck_report.h"
+
+namespace fleetcast::netcheck {
+
+namespace {
+
+constexpr double kWidth = 780;
+constexpr double kHeight = 440;
+constexpr double kLeft = 70;  // the plot area
+constexpr double kRight = 560;
+constexpr double kTop = 50;
+constexpr double kBottom = 380;
+constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+std::string N(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f", v);
+  return buf;
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string Text(double x, double y, const std::string& s, const char* anchor = "middle") {
+  return "<text x=\"" + N(x) + "\" y=\"" + N(y) + "\" text-anchor=\"" + anchor + "\">" + Escape(s) +
+         "</text>\n";
+}
+
+std::string Line(double x1, double y1, double x2, double y2, const std::string& style) {
+  return "<line x1=\"" + N(x1) + "\" y1=\"" + N(y1) + "\" x2=\"" + N(x2) + "\" y2=\"" + N(y2) +
+         "\" " + style + "/>\n";
+}
+
+// Maps rates (log scale) and losses to the plot area.
+class Axes {
+ public:
+  Axes(uint64_t low, uint64_t high, double max_loss) {
+    lo_ = std::log10(static_cast<double>(std::max<uint64_t>(low, 1)));
+    hi_ = std::log10(static_cast<double>(std::max<uint64_t>(high, 1)));
+    // Room at both ends, so the first and last points are not on the frame.
+    const double pad = hi_ > lo_ ? (hi_ - lo_) * 0.06 : 0.5;
+    lo_ -= pad;
+    hi_ += pad;
+    for (double top : {1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0}) {
+      top_ = top;
+      if (max_loss * 100 <= top) break;
+    }
+  }
+  double X(uint64_t rate) const {
+    const double v = std::log10(static_cast<double>(std::max<uint64_t>(rate, 1)));
+    return kLeft + (v - lo_) / (hi_ - lo_) * (kRight - kLeft);
+  }
+  double Y(double loss) const {
+    return kBottom - std::min(loss * 100, top_) / top_ * (kBottom - kTop);
+  }
+  double top_percent() const { return top_; }
+
+ private:
+  double lo_ = 0;
+  double hi_ = 1;
+  double top_ = 100;
+};
+
+std::string Frame(const Netcheck& check, const std::vector<size_t>& steps, const Axes& axes) {
+  std::string out;
+  const std::string grid = "stroke=\"#dddddd\" stroke-width=\"1\"";
+  for (int i = 0; i <= 5; ++i) {
+    const double loss = axes.top_percent() / 100 * i / 5;
+    const double y = axes.Y(loss);
+    out += Line(kLeft, y, kRight, y, grid);
+    char label[16];
+    std::snprintf(label, sizeof(label), "%g%%", axes.top_percent() * i / 5);
+    out += Text(kLeft - 8, y + 4, label, "end");
+  }
+  for (size_t i : steps) {
+    const double x = axes.X(check.steps[i].offered_bits);
+    out += Line(x, kTop, x, kBottom, grid);
+    out += Text(x, kBottom + 18, RateText(check.steps[i].offered_bits));
+  }
+  const std::string axis = "stroke=\"#333333\" stroke-width=\"1.5\"";
+  out += Line(kLeft, kBottom, kRight, kBottom, axis);
+  out += Line(kLeft, kTop, kLeft, kBottom, axis);
+  out += Text((kLeft + kRight) / 2, kBottom + 40, "offered rate (bit/s on the wire, log scale)");
+  out += "<text x=\"18\" y=\"" + N((kTop + kBottom) / 2) +
+         "\" text-anchor=\"middle\" transform=\"rotate(-90 18 " + N((kTop + kBottom) / 2) +
+         ")\">loss</text>\n";
+  out += "<text x=\"" + N(kWidth / 2) +
+         "\" y=\"28\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">"
+         "fleetcast netcheck: loss against offered rate</text>\n";
+  return out;
+}
+
+std::string Series(const Netcheck& check, const std::vector<size_t>& steps, const Axes& axes,
+                   const ReceiverResult& r, const std::string& color) {
+  std::string points;
+  std::string marks;
+  for (size_t i : steps) {
+    if (i >= r.steps.size()) continue;
+    const double x = axes.X(check.steps[i].offered_bits);
+    const double y = axes.Y(r.steps[i].loss());
+    points += (points.empty() ? "" : " ") + N(x) + "," + N(y);
+    marks += "<circle cx=\"" + N(x) + "\" cy=\"" + N(y) + "\" r=\"3.5\" fill=\"" + color + "\"/>\n";
+  }
+  std::string out = "<g>\n<polyline fill=\"none\" stroke=\"" + color +
+                    "\" stroke-width=\"2\" points=\"" + points + "\"/>\n" + marks;
+  const Knee k = FindKnee(check, r);
+  for (size_t i : steps) {
+    if (!k.found || i >= r.steps.size() || check.steps[i].offered_bits != k.rate_bits) continue;
+    const double x = axes.X(k.rate_bits);
+    const double y = axes.Y(r.steps[i].loss());
+    out += Line(x, y, x, kBottom,
+                "stroke=\"" + color + "\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"");
+    out += "<circle cx=\"" + N(x) + "\" cy=\"" + N(y) + "\" r=\"8\" fill=\"none\" stroke=\"" +
+           color + "\" stroke-width=\"2\"/>\n";
+  }
+  return out + "</g>\n";
+}
+
+std::string Legend(const Netcheck& check, const std::vector<std::string>& colors) {
+  std::string out = Text(kRight + 24, kTop + 4, "receiver (knee)", "start");
+  for (size_t i = 0; i < check.receivers.size(); ++i) {
+    const ReceiverResult& r = check.receivers[i];
+    const double y = kTop + 24 + 20 * static_cast<double>(i);
+    const Knee k = FindKnee(check, r);
+    std::string knee = k.found ? RateText(k.rate_bits) : "none up to " + RateText(k.rate_bits);
+    if (k.found && k.rate_bits == 0) knee = "below the lowest rate";
+    out += Line(kRight + 24, y - 4, kRight + 44, y - 4,
+                "stroke=\"" + colors[i] + "\" stroke-width=\"3\"");
+    out += Text(kRight + 50, y, r.node + " (" + knee + ")", "start");
+  }
+  out += Text(kRight + 24, kBottom + 40, "ring: the knee", "start");
+  return out;
+}
+
+}  // namespace
+
+std::string SvgPlot(const Netcheck& check) {
+  std::vector<size_t> steps;
+  uint64_t low = UINT64_MAX;
+  uint64_t high = 0;
+  double max_loss = 0;
+  for (size_t i = 0; i < check.steps.size(); ++i) {
+    if (check.steps[i].jumbo) continue;
+    steps.push_back(i);
+    low = std::min(low, check.steps[i].offered_bits);
+    high = std::max(high, check.steps[i].offered_bits);
+    for (const ReceiverResult& r : check.receivers) {
+      if (i < r.steps.size()) max_loss = std::max(max_loss, r.steps[i].loss());
+    }
+  }
+  if (steps.empty()) low = high = 1;
+  const Axes axes(low, high, max_loss);
+  std::vector<std::string> colors;
+  for (size_t i = 0; i < check.receivers.size(); ++i) {
+    colors.emplace_back(kColors[i % (sizeof(kColors) / sizeof(kColors[0]))]);
+  }
+  const double height = std::max(kHeight, kTop + 40 + 20 * static_cast<double>(colors.size()));
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "
+      "xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+      N(kWidth) + "\" height=\"" + N(height) + "\" viewBox=\"0 0 " + N(kWidth) + " " + N(height) +
+      "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  out += Frame(check, steps, axes);
+  for (size_t i = 0; i < check.receivers.size(); ++i) {
+    out += Series(check, steps, axes, check.receivers[i], colors[i]);
+  }
+  out += Legend(check, colors);
+  return out + "</svg>\n";
+}
+
+}  // namespace fleetcast::netcheck
