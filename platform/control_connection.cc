@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/host_port.h"
+
 namespace fleetcast {
 
 namespace {
@@ -20,14 +22,14 @@ using std::chrono::steady_clock;
 
 Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds timeout) {
   addrinfo hints{};
-  hints.ai_family = AF_INET;
+  hints.ai_family = AF_UNSPEC;  // IPv4 or IPv6, as the host is written or resolves
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  const std::string where = host + ":" + std::to_string(port);
+  const std::string where = JoinHostPort(host, port);
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
     return Status::NotFound("--server " + host + ": unknown host; check the name or address");
   }
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   const int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
   ::freeaddrinfo(res);
   auto fail = [fd](Status s) {
@@ -61,7 +63,7 @@ Result<ControlConnection> ControlConnection::Connect(const std::string& host, ui
   if (!fd.ok()) return fd.status();
   ControlConnection c;
   c.fd_ = *fd;
-  const std::string where = host + ":" + std::to_string(port);
+  const std::string where = JoinHostPort(host, port);
   secure::ClientHandshake handshake;
   if (Status s = c.SendFrame(handshake.Hello()); !s.ok()) return s;
   Result<Bytes> hello = c.ReceiveFrame(deadline, nullptr);
@@ -161,11 +163,11 @@ Result<Bytes> ControlConnection::ReceiveFrame(steady_clock::time_point deadline,
   }
 }
 
-in_addr ControlConnection::local_address() const {
-  sockaddr_in local{};
+IpAddress ControlConnection::local_address() const {
+  sockaddr_storage local{};
   socklen_t len = sizeof(local);
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
-  return local.sin_addr;
+  return IpAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&local));
 }
 
 }  // namespace fleetcast
