@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -20,24 +21,17 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;  // IPv4 or IPv6, as the host is written or resolves
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  const std::string where = JoinHostPort(host, port);
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
-    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
-  }
-  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  const int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
+// One connect to one resolved address, within `timeout`.
+Result<int> ConnectOne(const addrinfo& address, const std::string& where, milliseconds timeout) {
+  const int fd = ::socket(address.ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Status::IOError(where + ": " + std::strerror(errno));
   auto fail = [fd](Status s) {
     ::close(fd);
     return s;
   };
-  if (rc != 0 && errno != EINPROGRESS)
+  if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0 && errno != EINPROGRESS) {
     return fail(Status::IOError(where + ": " + std::strerror(errno)));
+  }
   pollfd p = {fd, POLLOUT, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
     return fail(
@@ -50,6 +44,29 @@ Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds time
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+// Tries every address `host` resolves to, IPv4 or IPv6, in the resolver's
+// order (a name may resolve to ::1 first while the server listens on
+// 127.0.0.1); the last failure is the error.
+Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string where = JoinHostPort(host, port);
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
+    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
+  }
+  const auto deadline = steady_clock::now() + timeout;
+  Result<int> fd = Status::IOError(where + ": no address");
+  for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
+    fd = ConnectOne(*a, where, std::max(left, milliseconds(1)));
+    if (fd.ok()) break;
+  }
+  ::freeaddrinfo(res);
   return fd;
 }
 

@@ -22,7 +22,7 @@ namespace fleetcast {
 class IpAddress {
  public:
   IpAddress() = default;  // 0.0.0.0
-  IpAddress(in_addr v4);  // NOLINT: implicit, IPv4 code reads as before
+  IpAddress(in_addr v4);  // NOLINT(google-explicit-constructor): IPv4 code reads as before
   IpAddress(const in6_addr& v6, uint32_t interface_index);
 
   /// "10.0.0.1", "fd7c::1", "fe80::1%fcnet0" (the zone an interface name
