@@ -124,6 +124,8 @@ std::string InterfaceMac(const std::string& name) {
   return mac;
 }
 
+std::string AddressText(const IpAddress& addr) { return addr.ToString(); }
+
 bool ParseAddress(const std::string& text, in_addr* out) {
   return ::inet_pton(AF_INET, text.c_str(), out) == 1;
 }

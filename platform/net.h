@@ -30,6 +30,8 @@ Result<IpAddress> InterfaceAddress(const std::string& name, int family = AF_INET
 std::string InterfaceWithAddress(const IpAddress& addr);
 /// "52:54:00:12:34:56" from /sys/class/net/<name>/address, or "".
 std::string InterfaceMac(const std::string& name);
+/// addr.ToString(), as before IPv6 came.
+std::string AddressText(const IpAddress& addr);
 /// Parses a dotted IPv4 address; false if it is not one.
 bool ParseAddress(const std::string& text, in_addr* out);
 /// The addresses in `family` of the interfaces that are up and can
