@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/host_port.h"
 #include "platform/interrupt.h"
 #include "platform/net.h"
 
@@ -17,30 +18,45 @@ using std::chrono::milliseconds;
 // How long one wait lasts at most, so Ctrl-C is noticed soon.
 constexpr milliseconds kPollSlice(200);
 
+// A socket on `group` joined on the first of `addresses` (not empty) that
+// lets it (IPv6 on lo may not); *opened is that one's index.
+Result<MulticastReceiver> OpenOnFirst(const std::vector<IpAddress>& addresses,
+                                      const IpAddress& group, uint16_t port, size_t* opened) {
+  for (size_t i = 0; i + 1 < addresses.size(); ++i) {
+    Result<MulticastReceiver> socket = MulticastReceiver::Open(addresses[i], group, port);
+    if (socket.ok()) {
+      *opened = i;
+      return socket;
+    }
+  }
+  *opened = addresses.size() - 1;
+  return MulticastReceiver::Open(addresses.back(), group, port);
+}
+
 // A socket on the announce group: on --interface, or on every interface
 // that is up (a boot machine may have several NICs and only one on the
 // imaging LAN), or, with none of those, on the one the kernel routes the
-// group to.
+// group to. Interfaces are taken by their address of the group's IP version.
 Result<MulticastReceiver> Listen(const std::string& interface, const announce::Endpoint& at) {
-  in_addr group{};
-  ParseAddress(at.group, &group);  // ParseEndpoint checked it
-  std::vector<in_addr> addresses;
+  const IpAddress group = IpAddress::Parse(at.group).value();  // ParseEndpoint checked it
+  std::vector<IpAddress> addresses;
   if (!interface.empty()) {
-    Result<in_addr> a = InterfaceAddress(interface);
+    Result<IpAddress> a = InterfaceAddress(interface, group.family());
     if (!a.ok()) return a.status();
     addresses.push_back(*a);
   } else {
-    addresses = MulticastInterfaceAddresses();
-    if (addresses.empty()) addresses.push_back(in_addr{htonl(INADDR_ANY)});
+    addresses = MulticastInterfaceAddresses(group.family());
+    if (addresses.empty()) addresses.push_back(IpAddress::Any(group.family()));
   }
-  Result<MulticastReceiver> socket = MulticastReceiver::Open(addresses.front(), group, at.port);
+  size_t opened = 0;
+  Result<MulticastReceiver> socket = OpenOnFirst(addresses, group, at.port, &opened);
   if (!socket.ok()) {
     const char* fix = interface.empty() ? "bring the network up, or pass --interface"
                                         : "check --interface and --announce";
     return Status::IOError("--announce " + at.ToString() + ": cannot listen (" +
                            socket.status().message() + "); " + fix);
   }
-  for (size_t i = 1; i < addresses.size(); ++i) {
+  for (size_t i = opened + 1; i < addresses.size(); ++i) {
     // An interface that cannot join (gone since it was listed) is not needed
     // when another can.
     if (Status s = socket->Join(addresses[i]); !s.ok()) spdlog::debug("{}", s.message());
@@ -93,7 +109,8 @@ Result<announce::Announce> DiscoverServer(const DiscoverOptions& options) {
         ignored.Add(a.status());
         continue;
       }
-      spdlog::info("found server {}:{} (image {}) by announce", a->server, a->port, a->image);
+      spdlog::info("found server {} (image {}) by announce", JoinHostPort(a->server, a->port),
+                   a->image);
       return a;
     }
   }
@@ -106,7 +123,7 @@ Result<announce::Announce> DiscoverServer(const DiscoverOptions& options) {
 Status RunDiscover(const DiscoverOptions& options) {
   Result<announce::Announce> found = DiscoverServer(options);
   if (!found.ok()) return found.status();
-  std::printf("%s:%u\n", found->server.c_str(), static_cast<unsigned>(found->port));
+  std::printf("%s\n", JoinHostPort(found->server, found->port).c_str());
   std::fflush(stdout);
   return Status::OK();
 }

@@ -27,7 +27,8 @@ int Body(int argc, char** argv) {
   CLI::App* receive_cmd = app.add_subcommand("receive", "receive an image onto a disk");
   receive_cmd
       ->add_option("--server", receive.server,
-                   "HOST[:PORT] of fleetcast-server serve, or auto: find it by its announce")
+                   "HOST[:PORT] or [IPV6]:PORT of fleetcast-server serve, or auto: find it by "
+                   "its announce")
       ->required();
   receive_cmd->add_option("--target", receive.target, "disk or image file to write")->required();
   receive_cmd->add_option("--interface", receive.interface,

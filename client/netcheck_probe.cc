@@ -29,9 +29,10 @@ constexpr auto kPoll = milliseconds(100);
 // The receive thread's work: every probe of the check into the recorder.
 class ProbeListener {
  public:
-  ProbeListener(const control::Netcheck& check, MulticastReceiver rx)
+  ProbeListener(const control::Netcheck& check, bool ipv6, MulticastReceiver rx)
       : session_(check.session),
         steps_(static_cast<uint32_t>(check.rates.size())),
+        wire_overhead_(netcheck::WireOverhead(ipv6)),
         seal_(check.data_key, wire::SealMode::kAuthenticated),
         recorder_(check.rates.size()),
         rx_(std::move(rx)) {
@@ -84,11 +85,12 @@ class ProbeListener {
     Result<netcheck::Probe> p = netcheck::DecodeProbe(*h, *payload);
     if (!p.ok()) return;
     recorder_.Observe(p->step, p->seq, p->send_ns, arrival_ns,
-                      static_cast<uint32_t>(d.size()) + netcheck::kWireOverhead);
+                      static_cast<uint32_t>(d.size()) + wire_overhead_);
   }
 
   const uint32_t session_;
   const uint32_t steps_;
+  const uint32_t wire_overhead_;
   const wire::DatagramSeal seal_;
   netcheck::NetcheckRecorder recorder_;
   MulticastReceiver rx_;
@@ -128,19 +130,19 @@ void LogSteps(const control::Netcheck& check, const std::vector<netcheck::StepSt
 
 }  // namespace
 
-Status RunNetcheckProbe(ControlConnection* conn, in_addr join, const control::Netcheck& check,
-                        const std::string& node) {
-  in_addr group{};
-  if (!ParseAddress(check.group, &group)) {
+Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
+                        const control::Netcheck& check, const std::string& node) {
+  const std::optional<IpAddress> group = IpAddress::Parse(check.group);
+  if (!group || !group->is_multicast() || group->family() != join.family()) {
     return Status::Corruption("server sent group " + check.group);
   }
   if (check.sizes.size() != check.rates.size()) {
     return Status::Corruption("server sent a netcheck with " + std::to_string(check.rates.size()) +
                               " rates but " + std::to_string(check.sizes.size()) + " sizes");
   }
-  Result<MulticastReceiver> rx = MulticastReceiver::Open(join, group, check.port);
+  Result<MulticastReceiver> rx = MulticastReceiver::Open(join, *group, check.port);
   if (!rx.ok()) return rx.status();
-  ProbeListener listener(check, std::move(rx).value());
+  ProbeListener listener(check, group->is_v6(), std::move(rx).value());
   spdlog::info("node {}: netcheck: joined {}:{}, {} steps; waiting for the test traffic", node,
                check.group, check.port, check.rates.size());
   if (Status s = conn->Send(control::NetcheckReady{}); !s.ok()) return s;

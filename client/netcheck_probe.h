@@ -14,13 +14,14 @@
 #include "core/control_message.h"
 #include "core/status.h"
 #include "platform/control_connection.h"
+#include "platform/ip_address.h"
 
 namespace fleetcast {
 
 /// Joins on `join` (an interface address). An IOError if the connection
 /// failed; Interrupted on a signal.
-Status RunNetcheckProbe(ControlConnection* conn, in_addr join, const control::Netcheck& check,
-                        const std::string& node);
+Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
+                        const control::Netcheck& check, const std::string& node);
 
 }  // namespace fleetcast
 

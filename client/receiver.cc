@@ -16,6 +16,7 @@
 #include "core/chunk_codec.h"
 #include "core/datagram_seal.h"
 #include "core/have_set.h"
+#include "core/host_port.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
 #include "core/receive_state.h"
@@ -43,17 +44,13 @@ constexpr size_t kShortBatch = 16;
 constexpr auto kGatherTime = std::chrono::microseconds(500);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  *host = text.substr(0, colon);
-  *port = kDefaultPort;
-  if (colon == std::string::npos) return Status::OK();
-  const std::string p = text.substr(colon + 1);
-  char* end = nullptr;
-  const unsigned long v = std::strtoul(p.c_str(), &end, 10);
-  if (p.empty() || *end != '\0' || v == 0 || v > 65535 || host->empty()) {
-    return Status::InvalidArgument("--server " + text + ": use HOST or HOST:PORT");
+  const std::optional<HostPort> at = SplitHostPort(text, kDefaultPort);
+  if (!at) {
+    return Status::InvalidArgument("--server " + text +
+                                   ": use HOST, HOST:PORT or [IPV6]:PORT (e.g. [fd7c::1]:7010)");
   }
-  *port = static_cast<uint16_t>(v);
+  *host = at->host;
+  *port = at->port;
   return Status::OK();
 }
 
@@ -152,7 +149,8 @@ class Receiver {
     }
     // A server running a netcheck first measures the LAN with this client.
     if (auto* check = std::get_if<control::Netcheck>(&*m)) {
-      Result<in_addr> local = JoinAddress();
+      const std::optional<IpAddress> group = IpAddress::Parse(check->group);
+      Result<IpAddress> local = JoinAddress(group ? group->family() : AF_INET);
       Status s = local.ok() ? RunNetcheckProbe(&conn_, *local, *check, node_) : local.status();
       m = s.ok() ? conn_.Receive(kSessionTimeout) : Result<control::Message>(s);
       if (!m.ok()) {
@@ -182,11 +180,19 @@ class Receiver {
     return Setup(*session);
   }
 
-  // The address to join the group on: --interface's, or the one the
-  // control connection left from.
-  Result<in_addr> JoinAddress() const {
-    if (options_.interface.empty()) return conn_.local_address();
-    return InterfaceAddress(options_.interface);
+  // The address to join a group of `family` on: --interface's, or that of
+  // the interface the control connection left from. IPv6 joins name the
+  // interface by index, which the interface's address carries.
+  Result<IpAddress> JoinAddress(int family) const {
+    const IpAddress local = conn_.local_address();
+    if (options_.interface.empty() && local.family() == family && family == AF_INET) return local;
+    const std::string name =
+        options_.interface.empty() ? InterfaceWithAddress(local) : options_.interface;
+    if (name.empty()) {
+      return Status::NotFound("no interface holds " + local.ToString() +
+                              ", this end of the control connection; pass --interface");
+    }
+    return InterfaceAddress(name, family);
   }
 
   std::string NodeId() const {
@@ -319,13 +325,13 @@ class Receiver {
   // Joins the session's group. Until StartReceiving, datagrams wait in the
   // socket (a late joiner's overflow is repaired like any loss).
   Result<MulticastReceiver> JoinGroup(const control::Session& session) {
-    in_addr group{};
-    if (!ParseAddress(session.group, &group)) {
+    const std::optional<IpAddress> group = IpAddress::Parse(session.group);
+    if (!group || !group->is_multicast()) {
       return Status::Corruption("server sent group " + session.group);
     }
-    Result<in_addr> local = JoinAddress();
+    Result<IpAddress> local = JoinAddress(group->family());
     if (!local.ok()) return local.status();
-    return MulticastReceiver::Open(*local, group, session.port);
+    return MulticastReceiver::Open(*local, *group, session.port);
   }
 
   void StartReceiving(const control::Session& session, MulticastReceiver rx) {
@@ -750,7 +756,7 @@ Status RunReceive(const ReceiveOptions& options) {
       DiscoverServer({options.interface, options.announce, options.discover_timeout});
   if (!found.ok()) return found.status();
   ReceiveOptions resolved = options;
-  resolved.server = found->server + ":" + std::to_string(found->port);
+  resolved.server = JoinHostPort(found->server, found->port);
   return Receiver(resolved, trusted).Run();
 }
 

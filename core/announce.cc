@@ -5,6 +5,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/host_port.h"
+
 namespace fleetcast::announce {
 
 namespace {
@@ -38,14 +40,16 @@ bool IsLowerHex(const std::string& s) {
 // Each field's meaning beyond its type, so a client never tries to connect
 // to something that is not an address.
 Status CheckValues(const Announce& a) {
-  if (!IsIPv4(a.server)) return Bad("server '" + a.server + "' is not an IPv4 address");
+  if (!IsIpAddress(a.server)) return Bad("server '" + a.server + "' is not an IP address");
   if (a.port == 0) return Bad("port 0");
   if (a.image.size() > kMaxImageName)
     return Bad("image name over " + std::to_string(kMaxImageName) + " bytes");
   if (a.digest.size() != kDigestDigits || !IsLowerHex(a.digest)) {
     return Bad("digest '" + a.digest + "' is not " + std::to_string(kDigestDigits) + " hex digits");
   }
-  if (!IsIPv4Multicast(a.group)) return Bad("group '" + a.group + "' is not a multicast address");
+  if (!IsMulticastAddress(a.group)) {
+    return Bad("group '" + a.group + "' is not a multicast address");
+  }
   return Status::OK();
 }
 
@@ -110,23 +114,17 @@ std::string ShortImageName(const std::string& path) {
 
 std::string ShortDigest(const std::string& hex) { return hex.substr(0, kDigestDigits); }
 
+std::string Endpoint::ToString() const { return JoinHostPort(group, port); }
+
 Result<Endpoint> ParseEndpoint(const std::string& text) {
-  const Status bad = Status::InvalidArgument("--announce " + text +
-                                             ": not GROUP:PORT with a multicast GROUP; e.g. " +
-                                             kDefaultGroup + ":" + std::to_string(kDefaultPort));
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return bad;
-  Endpoint e;
-  e.group = text.substr(0, colon);
-  const std::string port = text.substr(colon + 1);
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (!IsIPv4Multicast(e.group) || port.empty() || ec != std::errc() ||
-      end != port.data() + port.size() || value == 0 || value > UINT16_MAX) {
-    return bad;
+  const std::optional<HostPort> at = SplitHostPort(text);
+  if (!at || !IsMulticastAddress(at->host)) {
+    return Status::InvalidArgument("--announce " + text +
+                                   ": not GROUP:PORT with a multicast GROUP; e.g. " +
+                                   kDefaultGroup + ":" + std::to_string(kDefaultPort) + " or [" +
+                                   kDefaultGroup6 + "]:" + std::to_string(kDefaultPort));
   }
-  e.port = static_cast<uint16_t>(value);
-  return e;
+  return Endpoint{at->host, at->port};
 }
 
 bool IsIPv4(const std::string& text) {

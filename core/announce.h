@@ -7,18 +7,22 @@
 //   magic      4 bytes  'F' 'C' 'A' 'N'
 //   version    fixed8   kVersion
 //   body       CBOR map (nlohmann-json's to_cbor), the rest of the datagram:
-//     "server"     text   the server's IPv4 address on its --interface
+//     "server"     text   the server's address on its --interface: IPv4, or
+//                         IPv6 (no zone) when serving an IPv6 group
 //     "port"       uint   its TCP control port (1..65535)
 //     "image"      text   the image's file name, at most kMaxImageName bytes
 //     "digest"     text   the image digest's first kDigestDigits hex digits
-//     "group"      text   the session's data multicast group
+//     "group"      text   the session's data multicast group (IPv4 or IPv6)
 //     "http_port"  uint   the port of its HTTP server (status page)
 //
 // The magic differs from the data plane's ("FC" then version 1) in its third
 // byte, so a data datagram sent to the announce port is rejected by its
 // magic, not by a parse error. A version-1 reader ignores keys it does not
 // know, so fields can be added without a new version; removing or changing
-// one needs kVersion + 1, which an old reader rejects as NotSupported.
+// one needs kVersion + 1, which an old reader rejects as NotSupported. IPv6
+// addresses in "server" and "group" came later within version 1: a reader
+// from before rejects such an announce (a bad value) and waits for another,
+// which is right, as it could not join an IPv6 group either.
 #ifndef FLEETCAST_CORE_ANNOUNCE_H_
 #define FLEETCAST_CORE_ANNOUNCE_H_
 
@@ -43,14 +47,17 @@ constexpr size_t kDigestDigits = 16;
 /// 239.77.0.0/24 block whose .1 is the default data group.
 constexpr const char* kDefaultGroup = "239.77.0.254";
 constexpr uint16_t kDefaultPort = 7009;
+/// Where a serve of an IPv6 group announces unless --announce says
+/// otherwise: transient (the 1 of ff1x), site-local scope (5).
+constexpr const char* kDefaultGroup6 = "ff15::fc:7009";
 
 /// One server's announce: what a client needs to connect to it.
 struct Announce {
-  std::string server;  // dotted IPv4
+  std::string server;  // dotted IPv4, or IPv6 without a zone
   uint16_t port = 0;   // TCP control port
   std::string image;   // file name, for logs
   std::string digest;  // kDigestDigits lower-case hex digits
-  std::string group;   // data multicast group, dotted IPv4
+  std::string group;   // data multicast group, IPv4 or IPv6
   uint16_t http_port = 0;
 
   bool operator==(const Announce&) const = default;
@@ -74,11 +81,12 @@ struct Endpoint {
   std::string group = kDefaultGroup;
   uint16_t port = kDefaultPort;
 
-  std::string ToString() const { return group + ":" + std::to_string(port); }
+  /// "239.77.0.254:7009", "[ff15::fc:7009]:7009".
+  std::string ToString() const;
 };
 
-/// Parses "GROUP:PORT" (GROUP an IPv4 multicast address, PORT 1..65535);
-/// an error line naming `--announce` otherwise.
+/// Parses "GROUP:PORT" or "[GROUP]:PORT" (GROUP an IPv4 or IPv6 multicast
+/// address, PORT 1..65535); an error line naming `--announce` otherwise.
 Result<Endpoint> ParseEndpoint(const std::string& text);
 
 /// True for a dotted-quad IPv4 address ("10.0.0.1"; no leading zeros).

@@ -12,10 +12,10 @@
 
 namespace fleetcast::netcheck {
 
-/// Wire bytes per datagram besides the datagram itself: IPv4 + UDP (28) and
-/// Ethernet framing (preamble 8, header 14, FCS 4, gap 12), as the sender
-/// paces them.
-constexpr uint32_t kWireOverhead = 28 + 38;
+/// Wire bytes per datagram besides the datagram itself: IPv4 + UDP (28) or
+/// IPv6 + UDP (48), and Ethernet framing (preamble 8, header 14, FCS 4, gap
+/// 12), as the sender paces them.
+constexpr uint32_t WireOverhead(bool ipv6) { return (ipv6 ? 48 : 28) + 38; }
 
 /// One step, as one receiver saw it.
 struct StepStats {

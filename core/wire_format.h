@@ -66,13 +66,17 @@ struct DatagramHeader {
 
 /// IPv4 + UDP header bytes, for turning an MTU into a payload size.
 constexpr uint32_t kIpUdpOverhead = 20 + 8;
+/// IPv6 (its fixed header; the data plane adds no extension header) + UDP.
+constexpr uint32_t kIp6UdpOverhead = 40 + 8;
 
-/// Shard bytes that fit one datagram at this MTU: 1432 at 1500.
-constexpr uint32_t ShardSizeForMtu(uint32_t mtu) {
-  return mtu - kIpUdpOverhead - static_cast<uint32_t>(DatagramHeader::kEncodedLength) -
+/// Shard bytes that fit one datagram at this MTU: 1432 at 1500 over IPv4,
+/// 1412 over IPv6 (`ip_udp_overhead` kIp6UdpOverhead).
+constexpr uint32_t ShardSizeForMtu(uint32_t mtu, uint32_t ip_udp_overhead = kIpUdpOverhead) {
+  return mtu - ip_udp_overhead - static_cast<uint32_t>(DatagramHeader::kEncodedLength) -
          static_cast<uint32_t>(kTagLength);
 }
 static_assert(ShardSizeForMtu(1500) == 1432);
+static_assert(ShardSizeForMtu(1500, kIp6UdpOverhead) == 1412);
 
 }  // namespace fleetcast::wire
 

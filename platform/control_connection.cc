@@ -7,9 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include "core/host_port.h"
 
 namespace fleetcast {
 
@@ -18,24 +21,17 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  const std::string where = host + ":" + std::to_string(port);
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
-    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
-  }
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  const int rc = ::connect(fd, res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
+// One connect to one resolved address, within `timeout`.
+Result<int> ConnectOne(const addrinfo& address, const std::string& where, milliseconds timeout) {
+  const int fd = ::socket(address.ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Status::IOError(where + ": " + std::strerror(errno));
   auto fail = [fd](Status s) {
     ::close(fd);
     return s;
   };
-  if (rc != 0 && errno != EINPROGRESS)
+  if (::connect(fd, address.ai_addr, address.ai_addrlen) != 0 && errno != EINPROGRESS) {
     return fail(Status::IOError(where + ": " + std::strerror(errno)));
+  }
   pollfd p = {fd, POLLOUT, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
     return fail(
@@ -51,6 +47,29 @@ Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds time
   return fd;
 }
 
+// Tries every address `host` resolves to, IPv4 or IPv6, in the resolver's
+// order (a name may resolve to ::1 first while the server listens on
+// 127.0.0.1); the last failure is the error.
+Result<int> ConnectTcp(const std::string& host, uint16_t port, milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string where = JoinHostPort(host, port);
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) {
+    return Status::NotFound("--server " + host + ": unknown host; check the name or address");
+  }
+  const auto deadline = steady_clock::now() + timeout;
+  Result<int> fd = Status::IOError(where + ": no address");
+  for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
+    fd = ConnectOne(*a, where, std::max(left, milliseconds(1)));
+    if (fd.ok()) break;
+  }
+  ::freeaddrinfo(res);
+  return fd;
+}
+
 }  // namespace
 
 Result<ControlConnection> ControlConnection::Connect(const std::string& host, uint16_t port,
@@ -61,7 +80,7 @@ Result<ControlConnection> ControlConnection::Connect(const std::string& host, ui
   if (!fd.ok()) return fd.status();
   ControlConnection c;
   c.fd_ = *fd;
-  const std::string where = host + ":" + std::to_string(port);
+  const std::string where = JoinHostPort(host, port);
   secure::ClientHandshake handshake;
   if (Status s = c.SendFrame(handshake.Hello()); !s.ok()) return s;
   Result<Bytes> hello = c.ReceiveFrame(deadline, nullptr);
@@ -161,11 +180,11 @@ Result<Bytes> ControlConnection::ReceiveFrame(steady_clock::time_point deadline,
   }
 }
 
-in_addr ControlConnection::local_address() const {
-  sockaddr_in local{};
+IpAddress ControlConnection::local_address() const {
+  sockaddr_storage local{};
   socklen_t len = sizeof(local);
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
-  return local.sin_addr;
+  return IpAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&local));
 }
 
 }  // namespace fleetcast

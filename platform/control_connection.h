@@ -5,8 +5,6 @@
 #ifndef FLEETCAST_PLATFORM_CONTROL_CONNECTION_H_
 #define FLEETCAST_PLATFORM_CONTROL_CONNECTION_H_
 
-#include <netinet/in.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,6 +15,7 @@
 #include "core/secure_channel.h"
 #include "core/signing.h"
 #include "core/status.h"
+#include "platform/ip_address.h"
 #include "platform/wake_event.h"
 
 namespace fleetcast {
@@ -24,7 +23,8 @@ namespace fleetcast {
 class ControlConnection {
  public:
   ControlConnection() = default;  // not connected
-  /// Connects to host:port and runs the handshake within `timeout`. The
+  /// Connects to host:port (an IPv4 or IPv6 address, zone allowed, or a
+  /// name) and runs the handshake within `timeout`. The
   /// server's key must be one of `trusted` (empty: any key; see server_key()).
   /// kNotFound: unknown host; kInvalidArgument: the server's key is not
   /// trusted; kIOError: no answer or not a fleetcast server.
@@ -41,8 +41,9 @@ class ControlConnection {
   /// failed authentication.
   Result<control::Message> Receive(std::chrono::milliseconds timeout,
                                    const WakeEvent* wake = nullptr);
-  /// The local address of the connection: the interface that reaches the server.
-  in_addr local_address() const;
+  /// The local address of the connection: the interface that reaches the
+  /// server (IPv6: with that interface's index).
+  IpAddress local_address() const;
   /// The key the server proved it holds.
   const sign::PublicKey& server_key() const { return server_key_; }
 

@@ -11,7 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <utility>
+
+#include "core/host_port.h"
 
 namespace fleetcast {
 
@@ -25,6 +29,40 @@ Status SocketError(const std::string& what) {
   return Status::IOError(what + ": " + std::strerror(errno));
 }
 
+// An interface's address; an IPv6 one with the interface's index, which
+// IPv6 multicast names the interface by.
+IpAddress AddressOf(const ifaddrs* i) {
+  IpAddress a = IpAddress::FromSockaddr(i->ifa_addr);
+  if (a.is_v6()) a.set_interface_index(::if_nametoindex(i->ifa_name));
+  return a;
+}
+
+Status FamilyMismatch(const IpAddress& group, const IpAddress& interface_address) {
+  return Status::InvalidArgument("group " + group.ToString() + " and interface address " +
+                                 interface_address.ToString() +
+                                 " are not of one IP version; use an interface address of the "
+                                 "group's");
+}
+
+// The interface, TTL (IPv6: hop limit) and loopback of a sender's datagrams;
+// false with errno set if the kernel refused one.
+bool SetSenderOptions(int fd, const IpAddress& interface_address, int ttl) {
+  if (interface_address.is_v6()) {
+    const int index = static_cast<int>(interface_address.interface_index());
+    const int hops = ttl;
+    const unsigned loop = 1;  // receivers on this host (tests) hear it too
+    return ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(index)) == 0 &&
+           ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) == 0 &&
+           ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof(loop)) == 0;
+  }
+  const in_addr address = interface_address.v4();
+  const unsigned char ttl_byte = static_cast<unsigned char>(ttl);
+  const unsigned char loop = 1;  // receivers on this host (tests, loopback) hear it too
+  return ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &address, sizeof(address)) == 0 &&
+         ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl_byte, sizeof(ttl_byte)) == 0 &&
+         ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) == 0;
+}
+
 // Asks for big socket buffers; as root past net.core.*mem_max.
 void SetBuffer(int fd, int option, int force_option) {
   const int size = kSocketBuffer;
@@ -35,28 +73,42 @@ void SetBuffer(int fd, int option, int force_option) {
 
 }  // namespace
 
-Result<in_addr> InterfaceAddress(const std::string& name) {
+Result<IpAddress> InterfaceAddress(const std::string& name, int family) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return SocketError("getifaddrs");
-  Result<in_addr> found = Status::NotFound(
-      "--interface " + name + ": no such interface with an IPv4 address; see `ip -4 addr`");
+  std::optional<IpAddress> found;
   for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET && name == i->ifa_name) {
-      found = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr;
-      break;
-    }
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != family || name != i->ifa_name) continue;
+    const IpAddress a = AddressOf(i);
+    // A global address reaches the LAN by itself; a link-local one only
+    // with its zone, so it is the fallback.
+    if (!found || (found->is_link_local() && !a.is_link_local())) found = a;
+    if (!a.is_link_local()) break;
   }
   ::freeifaddrs(list);
-  return found;
+  if (found) return *found;
+  if (family == AF_INET6) {
+    return Status::NotFound("--interface " + name +
+                            ": no such interface with an IPv6 address; see `ip -6 addr`");
+  }
+  return Status::NotFound("--interface " + name +
+                          ": no such interface with an IPv4 address; see `ip -4 addr`");
 }
 
-std::string InterfaceWithAddress(in_addr addr) {
+std::string InterfaceWithAddress(const IpAddress& addr) {
+  char known[IF_NAMESIZE] = {};
+  if (addr.is_v6() && addr.interface_index() != 0 &&
+      ::if_indextoname(addr.interface_index(), known) != nullptr) {
+    return known;
+  }
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return "";
   std::string name;
   for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET &&
-        reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == addr.s_addr) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != addr.family()) continue;
+    IpAddress a = IpAddress::FromSockaddr(i->ifa_addr);
+    a.set_interface_index(addr.interface_index());
+    if (a == addr) {
       name = i->ifa_name;
       break;
     }
@@ -72,54 +124,48 @@ std::string InterfaceMac(const std::string& name) {
   return mac;
 }
 
-std::string AddressText(in_addr addr) {
-  char buf[INET_ADDRSTRLEN];
-  ::inet_ntop(AF_INET, &addr, buf, sizeof(buf));
-  return buf;
-}
+std::string AddressText(const IpAddress& addr) { return addr.ToString(); }
 
 bool ParseAddress(const std::string& text, in_addr* out) {
   return ::inet_pton(AF_INET, text.c_str(), out) == 1;
 }
 
-std::vector<in_addr> MulticastInterfaceAddresses() {
-  std::vector<in_addr> out;
+std::vector<IpAddress> MulticastInterfaceAddresses(int family) {
+  std::vector<IpAddress> out;
+  std::set<std::string> names;
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return out;
   for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
     const unsigned flags = i->ifa_flags;
     // Linux's lo has no IFF_MULTICAST, yet carries multicast sent on it.
-    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET && (flags & IFF_UP) != 0 &&
-        (flags & (IFF_MULTICAST | IFF_LOOPBACK)) != 0) {
-      out.push_back(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr);
+    if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == family && (flags & IFF_UP) != 0 &&
+        (flags & (IFF_MULTICAST | IFF_LOOPBACK)) != 0 &&
+        (family != AF_INET6 || names.insert(i->ifa_name).second)) {
+      out.push_back(AddressOf(i));
     }
   }
   ::freeifaddrs(list);
   return out;
 }
 
-Result<MulticastSender> MulticastSender::Open(in_addr interface_address, in_addr group,
-                                              uint16_t port, int ttl) {
+Result<MulticastSender> MulticastSender::Open(const IpAddress& interface_address,
+                                              const IpAddress& group, uint16_t port, int ttl) {
+  if (interface_address.family() != group.family()) {
+    return FamilyMismatch(group, interface_address);
+  }
   MulticastSender s;
-  s.fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  s.fd_ = ::socket(group.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s.fd_ < 0) return SocketError("udp socket");
-  const unsigned char ttl_byte = static_cast<unsigned char>(ttl);
-  const unsigned char loop = 1;  // receivers on this host (tests, loopback) hear it too
-  if (::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_IF, &interface_address,
-                   sizeof(interface_address)) != 0 ||
-      ::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_TTL, &ttl_byte, sizeof(ttl_byte)) != 0 ||
-      ::setsockopt(s.fd_, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) != 0) {
+  if (!SetSenderOptions(s.fd_, interface_address, ttl)) {
     return SocketError("multicast sender options");
   }
   SetBuffer(s.fd_, SO_SNDBUF, SO_SNDBUFFORCE);
-  s.dest_.sin_family = AF_INET;
-  s.dest_.sin_addr = group;
-  s.dest_.sin_port = htons(port);
+  s.dest_length_ = group.ToSockaddr(port, &s.dest_);
   return s;
 }
 
 MulticastSender::MulticastSender(MulticastSender&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), dest_(other.dest_) {}
+    : fd_(std::exchange(other.fd_, -1)), dest_(other.dest_), dest_length_(other.dest_length_) {}
 
 MulticastSender::~MulticastSender() {
   if (fd_ >= 0) ::close(fd_);
@@ -134,7 +180,7 @@ Status MulticastSender::SendBatch(const std::vector<ByteView>& datagrams) {
     msgs[i].msg_hdr.msg_iov = &iovs[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = &dest_;
-    msgs[i].msg_hdr.msg_namelen = sizeof(dest_);
+    msgs[i].msg_hdr.msg_namelen = dest_length_;
   }
   size_t sent = 0;
   while (sent < msgs.size()) {
@@ -146,20 +192,19 @@ Status MulticastSender::SendBatch(const std::vector<ByteView>& datagrams) {
   return Status::OK();
 }
 
-Result<MulticastReceiver> MulticastReceiver::Open(in_addr interface_address, in_addr group,
-                                                  uint16_t port) {
+Result<MulticastReceiver> MulticastReceiver::Open(const IpAddress& interface_address,
+                                                  const IpAddress& group, uint16_t port) {
   MulticastReceiver r;
-  r.fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  r.fd_ = ::socket(group.family(), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (r.fd_ < 0) return SocketError("udp socket");
   const int one = 1;
   ::setsockopt(r.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   SetBuffer(r.fd_, SO_RCVBUF, SO_RCVBUFFORCE);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr = group;  // only this group's datagrams, not every one on the port
-  local.sin_port = htons(port);
-  if (::bind(r.fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
-    return SocketError("bind " + AddressText(group) + ":" + std::to_string(port));
+  sockaddr_storage local{};
+  // The group, not the wildcard: only this group's datagrams, not every one on the port.
+  const socklen_t length = group.ToSockaddr(port, &local);
+  if (::bind(r.fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) {
+    return SocketError("bind " + JoinHostPort(group.ToString(), port));
   }
   r.group_ = group;
   if (Status s = r.Join(interface_address); !s.ok()) return s;
@@ -167,12 +212,24 @@ Result<MulticastReceiver> MulticastReceiver::Open(in_addr interface_address, in_
   return r;
 }
 
-Status MulticastReceiver::Join(in_addr interface_address) {
-  ip_mreq join{};
-  join.imr_multiaddr = group_;
-  join.imr_interface = interface_address;
-  if (::setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof(join)) != 0) {
-    return SocketError("join " + AddressText(group_) + " on " + AddressText(interface_address));
+Status MulticastReceiver::Join(const IpAddress& interface_address) {
+  if (interface_address.family() != group_.family()) {
+    return FamilyMismatch(group_, interface_address);
+  }
+  int rc = 0;
+  if (group_.is_v6()) {
+    ipv6_mreq join{};
+    join.ipv6mr_multiaddr = group_.v6();
+    join.ipv6mr_interface = interface_address.interface_index();
+    rc = ::setsockopt(fd_, IPPROTO_IPV6, IPV6_JOIN_GROUP, &join, sizeof(join));
+  } else {
+    ip_mreq join{};
+    join.imr_multiaddr = group_.v4();
+    join.imr_interface = interface_address.v4();
+    rc = ::setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof(join));
+  }
+  if (rc != 0) {
+    return SocketError("join " + group_.ToString() + " on " + interface_address.ToString());
   }
   return Status::OK();
 }

@@ -1,5 +1,6 @@
 // The network edge both programs share: interface lookup, the multicast UDP
-// sockets of the data plane (batched with sendmmsg/recvmmsg).
+// sockets of the data plane (batched with sendmmsg/recvmmsg), over IPv4 or
+// IPv6 alike (platform/ip_address.h).
 #ifndef FLEETCAST_PLATFORM_NET_H_
 #define FLEETCAST_PLATFORM_NET_H_
 
@@ -16,28 +17,37 @@
 #include "core/coding.h"
 #include "core/control_message.h"
 #include "core/status.h"
+#include "platform/ip_address.h"
 #include "platform/wake_event.h"
 
 namespace fleetcast {
 
-/// The IPv4 address of interface `name`, e.g. "lo" -> 127.0.0.1.
-Result<in_addr> InterfaceAddress(const std::string& name);
+/// The address of interface `name` in `family`: its IPv4 address, e.g.
+/// "lo" -> 127.0.0.1; or for AF_INET6 a global (or unique local) address if
+/// it has one, else its link-local one, with the interface's index either way.
+Result<IpAddress> InterfaceAddress(const std::string& name, int family = AF_INET);
 /// The name of the interface holding address `addr`, or "" if none.
-std::string InterfaceWithAddress(in_addr addr);
+std::string InterfaceWithAddress(const IpAddress& addr);
 /// "52:54:00:12:34:56" from /sys/class/net/<name>/address, or "".
 std::string InterfaceMac(const std::string& name);
-std::string AddressText(in_addr addr);
+/// addr.ToString(), as before IPv6 came.
+std::string AddressText(const IpAddress& addr);
 /// Parses a dotted IPv4 address; false if it is not one.
 bool ParseAddress(const std::string& text, in_addr* out);
-/// The IPv4 addresses of the interfaces that are up and can multicast, and
-/// of loopback (a server on this host): where a machine might find a server.
-std::vector<in_addr> MulticastInterfaceAddresses();
+/// The addresses in `family` of the interfaces that are up and can
+/// multicast, and of loopback (a server on this host): where a machine might
+/// find a server. IPv6: one per interface, as a join names the interface.
+std::vector<IpAddress> MulticastInterfaceAddresses(int family = AF_INET);
 
-/// Sends datagrams to one multicast group from one interface address.
+/// Sends datagrams to one multicast group from one interface address. The
+/// group and the interface address are of one family; IPv6 sends on the
+/// interface whose index the address carries (InterfaceAddress gives it).
 class MulticastSender {
  public:
-  static Result<MulticastSender> Open(in_addr interface_address, in_addr group, uint16_t port,
-                                      int ttl);
+  /// `ttl`: the IPv4 TTL or IPv6 hop limit. Copies of what it sends loop
+  /// back to receivers on this host (tests, a client beside the server).
+  static Result<MulticastSender> Open(const IpAddress& interface_address, const IpAddress& group,
+                                      uint16_t port, int ttl);
   MulticastSender(MulticastSender&& other) noexcept;
   MulticastSender& operator=(MulticastSender&&) = delete;
   ~MulticastSender();
@@ -48,15 +58,18 @@ class MulticastSender {
  private:
   MulticastSender() = default;
   int fd_ = -1;
-  sockaddr_in dest_{};
+  sockaddr_storage dest_{};
+  socklen_t dest_length_ = 0;
 };
 
-/// Receives datagrams of one group on one interface address.
+/// Receives datagrams of one group on one interface address (IPv6: on the
+/// interface whose index it carries; 0 lets the kernel choose by route).
 class MulticastReceiver {
  public:
-  static Result<MulticastReceiver> Open(in_addr interface_address, in_addr group, uint16_t port);
+  static Result<MulticastReceiver> Open(const IpAddress& interface_address, const IpAddress& group,
+                                        uint16_t port);
   /// Receives the group on one more interface too.
-  Status Join(in_addr interface_address);
+  Status Join(const IpAddress& interface_address);
   MulticastReceiver(MulticastReceiver&& other) noexcept;
   MulticastReceiver& operator=(MulticastReceiver&&) = delete;
   ~MulticastReceiver();
@@ -70,7 +83,7 @@ class MulticastReceiver {
  private:
   MulticastReceiver() = default;
   int fd_ = -1;
-  in_addr group_{};
+  IpAddress group_;
   std::vector<Bytes> buffers_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;

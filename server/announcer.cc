@@ -7,14 +7,15 @@
 namespace fleetcast {
 
 Result<std::unique_ptr<Announcer>> Announcer::Start(const std::string& endpoint,
-                                                    in_addr interface_address, int ttl,
+                                                    const std::string& interface, int ttl,
                                                     const announce::Announce& what) {
   if (endpoint.empty()) return std::unique_ptr<Announcer>();
   Result<announce::Endpoint> to = announce::ParseEndpoint(endpoint);
   if (!to.ok()) return to.status();
-  in_addr group{};
-  ParseAddress(to->group, &group);  // ParseEndpoint checked it
-  Result<MulticastSender> socket = MulticastSender::Open(interface_address, group, to->port, ttl);
+  const IpAddress group = IpAddress::Parse(to->group).value();  // ParseEndpoint checked it
+  Result<IpAddress> from = InterfaceAddress(interface, group.family());
+  if (!from.ok()) return from.status().Prefixed("--announce " + endpoint);
+  Result<MulticastSender> socket = MulticastSender::Open(*from, group, to->port, ttl);
   if (!socket.ok()) return socket.status().Prefixed("--announce " + endpoint);
   Bytes datagram;
   what.EncodeTo(&datagram);

@@ -6,8 +6,6 @@
 #ifndef FLEETCAST_SERVER_ANNOUNCER_H_
 #define FLEETCAST_SERVER_ANNOUNCER_H_
 
-#include <netinet/in.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -25,12 +23,14 @@ class Announcer {
  public:
   static constexpr std::chrono::seconds kInterval{1};
 
-  /// Parses `endpoint` ("GROUP:PORT", as --announce; "" for none, which
-  /// gives a null Announcer), opens a socket sending from
-  /// `interface_address` with multicast TTL `ttl`, and sends `what` now and
-  /// every kInterval until destroyed. Errors: a bad endpoint, the socket.
+  /// Parses `endpoint` ("GROUP:PORT" or "[GROUP]:PORT", as --announce; ""
+  /// for none, which gives a null Announcer), opens a socket sending from
+  /// `interface`'s address of the group's IP version with multicast TTL
+  /// (hop limit) `ttl`, and sends `what` now and every kInterval until
+  /// destroyed. Errors: a bad endpoint, an interface without such an
+  /// address, the socket.
   static Result<std::unique_ptr<Announcer>> Start(const std::string& endpoint,
-                                                  in_addr interface_address, int ttl,
+                                                  const std::string& interface, int ttl,
                                                   const announce::Announce& what);
   ~Announcer();
   Announcer(const Announcer&) = delete;

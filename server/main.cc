@@ -73,7 +73,7 @@ int Body(int argc, char** argv) {
   CLI::App* serve_cmd = app.add_subcommand("serve", "multicast an image to every client");
   serve_cmd->add_option("IMG", serve.image, "the .fcimg")->required();
   serve_cmd->add_option("--interface", serve.interface, "interface to serve on")->required();
-  serve_cmd->add_option("--group", serve.group, "multicast group (239.0.0.0/8)")
+  serve_cmd->add_option("--group", serve.group, "multicast group (239.0.0.0/8, or IPv6 ff15::/16)")
       ->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "TCP control and UDP data port")
       ->capture_default_str();
@@ -128,7 +128,8 @@ int Body(int argc, char** argv) {
   CLI::Option* announce_opt =
       serve_cmd
           ->add_option("--announce", serve.announce,
-                       "GROUP:PORT to announce this server on, once a second, for boot media")
+                       "GROUP:PORT ([GROUP]:PORT for IPv6) to announce this server on, once a "
+                       "second, for boot media")
           ->capture_default_str();
   serve_cmd->add_flag("--no-announce", no_announce, "do not announce this server")
       ->excludes(announce_opt);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/host_port.h"
 #include "core/netcheck_report.h"
 #include "core/netcheck_stats.h"
 #include "core/wire_format.h"
@@ -35,13 +36,13 @@ constexpr auto kReportTimeout = std::chrono::seconds(10);
 // Lets queues on the way drain, so a step does not start behind the last.
 constexpr auto kStepGap = std::chrono::milliseconds(200);
 
-Status CheckOptions(const NetcheckOptions& o, in_addr* group) {
-  if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
-    return Status::InvalidArgument("--group " + o.group +
-                                   ": not an IPv4 multicast address; use one in 239.0.0.0/8");
-  }
-  if (o.mtu < 576 || o.mtu > 9216) {
-    return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": use 576..9216");
+Status CheckOptions(const NetcheckOptions& o, IpAddress* group) {
+  Result<IpAddress> parsed = ParseMulticastGroup("--group", o.group);
+  if (!parsed.ok()) return parsed.status();
+  *group = *parsed;
+  if (o.mtu < (group->is_v6() ? 1280 : 576) || o.mtu > 9216) {
+    return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": use " +
+                                   (group->is_v6() ? "1280" : "576") + "..9216");
   }
   if (!(o.duration_s >= 0.1 && o.duration_s <= 600)) {
     char duration[32];
@@ -73,12 +74,18 @@ Result<sign::SecretKey> ServerKey(const std::string& path) {
 }
 
 // The steps to run: each rate at standard datagrams, then the jumbo step.
+bool IsIpv6(const std::string& group) {
+  const std::optional<IpAddress> a = IpAddress::Parse(group);
+  return a && a->is_v6();
+}
+
+// IPv6's header is 20 bytes longer, so its datagrams are shorter.
 std::vector<netcheck::Step> PlanSteps(const NetcheckOptions& o) {
   std::vector<netcheck::Step> steps;
-  const uint32_t standard = std::min(o.mtu, kStandardMtu) - wire::kIpUdpOverhead;
+  const uint32_t overhead = IsIpv6(o.group) ? wire::kIp6UdpOverhead : wire::kIpUdpOverhead;
+  const uint32_t standard = std::min(o.mtu, kStandardMtu) - overhead;
   for (uint64_t rate : o.rates) steps.push_back({rate, 0, standard, false});
-  if (o.mtu > kStandardMtu)
-    steps.push_back({o.rates.front(), 0, o.mtu - wire::kIpUdpOverhead, true});
+  if (o.mtu > kStandardMtu) steps.push_back({o.rates.front(), 0, o.mtu - overhead, true});
   return steps;
 }
 
@@ -86,7 +93,8 @@ ProbeStep HowToSend(const NetcheckOptions& o, const netcheck::Step& step) {
   ProbeStep how;
   how.rate_bits = step.offered_bits;
   how.datagram_bytes = step.datagram_bytes;
-  const double wire_bits = (step.datagram_bytes + netcheck::kWireOverhead) * 8.0;
+  how.wire_overhead = netcheck::WireOverhead(IsIpv6(o.group));
+  const double wire_bits = (step.datagram_bytes + how.wire_overhead) * 8.0;
   how.datagrams = step.jumbo ? kJumboDatagrams
                              : std::max<uint64_t>(
                                    1, static_cast<uint64_t>(static_cast<double>(step.offered_bits) *
@@ -212,9 +220,9 @@ Result<std::vector<uint64_t>> ParseRates(const std::string& text) {
 }
 
 Status RunNetcheck(const NetcheckOptions& options) {
-  in_addr group{};
+  IpAddress group;
   if (Status s = CheckOptions(options, &group); !s.ok()) return s;
-  Result<in_addr> address = InterfaceAddress(options.interface);
+  Result<IpAddress> address = InterfaceAddress(options.interface, group.family());
   if (!address.ok()) return address.status();
   Result<MulticastSender> socket =
       MulticastSender::Open(*address, group, options.port, options.ttl);
@@ -227,11 +235,11 @@ Status RunNetcheck(const NetcheckOptions& options) {
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;
   try {
-    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(address->ToString()),
                                            options.port);
     server = std::make_unique<ControlServer>(io, endpoint, *key, &clients);
   } catch (const boost::system::system_error& e) {
-    return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
+    return Status::IOError(JoinHostPort(address->ToString(), options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
   std::atomic<bool> stop{false};
@@ -271,7 +279,7 @@ NetcheckFirst::NetcheckFirst(NetcheckOptions options)
 NetcheckFirst::~NetcheckFirst() = default;
 
 Status NetcheckFirst::Run(MulticastSender* socket, const std::atomic<bool>* stop) {
-  in_addr group{};
+  IpAddress group;
   if (Status s = CheckOptions(options_, &group); !s.ok()) return s;
   spdlog::info("netcheck first: {} rates of {} s, waiting for {} clients", options_.rates.size(),
                options_.duration_s, options_.min_clients);

@@ -32,7 +32,7 @@ Result<ProbeStepSent> ProbeSender::SendStep(uint32_t step, const ProbeStep& how,
   const Clock::time_point start = Clock::now();
   const Clock::time_point limit = start + how.time_limit;
   Clock::time_point next_send = start;
-  const uint64_t wire_bits = uint64_t{how.datagram_bytes + netcheck::kWireOverhead} * 8;
+  const uint64_t wire_bits = uint64_t{how.datagram_bytes + how.wire_overhead} * 8;
   uint64_t sent = 0;
   std::vector<ByteView> views;
   while (sent < how.datagrams && !stop->load() && Clock::now() < limit) {

@@ -21,6 +21,7 @@ struct ProbeStep {
   uint64_t rate_bits = 0;  // wire bits per second
   uint64_t datagrams = 0;  // to send
   uint32_t datagram_bytes = 0;
+  uint32_t wire_overhead = netcheck::WireOverhead(false);  // bytes per datagram beyond it
   std::chrono::milliseconds time_limit{0};  // the step stops here even if the host is too slow
 };
 

@@ -22,6 +22,7 @@
 #include "core/answer_set.h"
 #include "core/digest.h"
 #include "core/fec_layout.h"
+#include "core/host_port.h"
 #include "core/signing.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
@@ -48,18 +49,21 @@ namespace {
 
 namespace asio = boost::asio;
 
-Status CheckOptions(const ServeOptions& o, in_addr* group) {
+Status CheckOptions(const ServeOptions& o, IpAddress* group) {
   if (o.tokens && o.nodes.empty()) {
     return Status::InvalidArgument(
         "--tokens: tokens are per inventory node; add --nodes nodes.toml");
   }
-  if (!ParseAddress(o.group, group) || (ntohl(group->s_addr) >> 28) != 0xe) {
-    return Status::InvalidArgument("--group " + o.group +
-                                   ": not an IPv4 multicast address; use one in 239.0.0.0/8");
-  }
+  Result<IpAddress> parsed = ParseMulticastGroup("--group", o.group);
+  if (!parsed.ok()) return parsed.status();
+  *group = *parsed;
   if (!o.announce.empty()) {
     Result<announce::Endpoint> at = announce::ParseEndpoint(o.announce);
     if (!at.ok()) return at.status();
+  }
+  if (group->is_v6() && o.mtu < 1280) {
+    return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) +
+                                   ": IPv6 links carry at least 1280; use 1280..9216");
   }
   if (o.max_data_shards < 1 || o.max_data_shards >= fec::kMaxShardsPerBlock) {
     return Status::InvalidArgument("--fec-block " + std::to_string(o.max_data_shards) +
@@ -396,6 +400,33 @@ std::string DeploymentLabel(const ServeOptions& options, uint32_t number) {
   return label + " of " + std::to_string(options.deployments);
 }
 
+// The IP and UDP headers of each datagram: an IPv6 one's are 20 bytes more,
+// which a shard gives up to fit the same MTU.
+uint32_t IpUdpOverhead(const ServeOptions& options) {
+  const std::optional<IpAddress> group = IpAddress::Parse(options.group);  // checked at start
+  return group && group->is_v6() ? wire::kIp6UdpOverhead : wire::kIpUdpOverhead;
+}
+
+// The serving interface's address of the group's IP version.
+Result<IpAddress> ServingAddress(const ServeOptions& options, const IpAddress& group) {
+  Result<IpAddress> address = InterfaceAddress(options.interface, group.family());
+  if (address.ok() || !group.is_v6() || address.status().code() != Status::Code::kNotFound) {
+    return address;
+  }
+  return Status::NotFound("--interface " + options.interface + ": no IPv6 address for --group " +
+                          options.group +
+                          "; give the interface one (ip -6 addr add), or use an IPv4 --group");
+}
+
+// Where to announce: --announce, but a serve of an IPv6 group left at the
+// default announces on the IPv6 default group, which its clients can join.
+std::string AnnounceEndpoint(const ServeOptions& options, const IpAddress& group) {
+  if (!group.is_v6() || options.announce != announce::Endpoint().ToString()) {
+    return options.announce;
+  }
+  return announce::Endpoint{announce::kDefaultGroup6, announce::kDefaultPort}.ToString();
+}
+
 // A session and its deployment; the session id differs from the last one's,
 // so that a straggling datagram of the last deployment is rejected.
 std::unique_ptr<DeploymentRun> NewDeployment(const ServeOptions& options, const ImageReader& image,
@@ -408,7 +439,7 @@ std::unique_ptr<DeploymentRun> NewDeployment(const ServeOptions& options, const 
   } while (session.session == last_session);
   session.group = options.group;
   session.port = options.port;
-  session.shard_size = wire::ShardSizeForMtu(options.mtu);
+  session.shard_size = wire::ShardSizeForMtu(options.mtu, IpUdpOverhead(options));
   session.max_data_shards = options.max_data_shards;
   image.manifest().EncodeTo(&session.manifest);
   session.data_key = wire::DatagramSeal::NewKey();  // new each deployment
@@ -427,6 +458,7 @@ void AddStream(DeploymentRun* run, const ServeOptions& options, const ImageReade
   stream.session = run->session.session;
   stream.rate_bits = options.rate_bits;
   stream.shard_size = run->session.shard_size;
+  stream.ip_udp_overhead = IpUdpOverhead(options);
   stream.data_key = run->session.data_key;
   stream.seal_mode = options.encrypt ? wire::SealMode::kEncrypted : wire::SealMode::kAuthenticated;
   stream.min_clients = min_clients;
@@ -487,19 +519,20 @@ Result<std::pair<std::string, uint16_t>> ParseHttpAddress(const std::string& tex
 }
 
 Status RunServe(const ServeOptions& options) {
-  in_addr group{};
+  IpAddress group;
   if (Status s = CheckOptions(options, &group); !s.ok()) return s;
   Result<ImageReader> image = ImageReader::Open(options.image);
   if (!image.ok()) return image.status();
-  Result<in_addr> address = InterfaceAddress(options.interface);
+  Result<IpAddress> address = ServingAddress(options, group);
   if (!address.ok()) return address.status();
+  // As nodes write it in a URL or HOST:PORT: an IPv6 one bracketed.
+  const std::string url_host = UrlHost(address->ToString(false));
   Result<MulticastSender> socket =
       MulticastSender::Open(*address, group, options.port, options.ttl);
   if (!socket.ok()) return socket.status();
 
   std::unique_ptr<DeploymentRun> run = NewDeployment(options, *image, 1, 0);
-  Result<InventoryRun> inventory =
-      StartInventory(options, *image, run->deployment.get(), AddressText(*address));
+  Result<InventoryRun> inventory = StartInventory(options, *image, run->deployment.get(), url_host);
   if (!inventory.ok()) return inventory.status();
   Orchestrator* orchestrator = inventory->orchestrator.get();
   size_t min_clients = options.min_clients;
@@ -528,13 +561,13 @@ Status RunServe(const ServeOptions& options) {
   asio::io_context io(1);
   std::unique_ptr<ControlServer> server;
   try {
-    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address_v4(AddressText(*address)),
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(address->ToString()),
                                            options.port);
     server = std::make_unique<ControlServer>(
         io, endpoint, *key, run->deployment.get(), run->session,
         LookupIn(&inventory->identities, options.nodes, options.tokens ? orchestrator : nullptr));
   } catch (const boost::system::system_error& e) {
-    return Status::IOError(AddressText(*address) + ":" + std::to_string(options.port) + ": " +
+    return Status::IOError(JoinHostPort(address->ToString(), options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
   std::unique_ptr<NetcheckFirst> netcheck;
@@ -552,22 +585,22 @@ Status RunServe(const ServeOptions& options) {
     netcheck = std::make_unique<NetcheckFirst>(std::move(check));
     server->set_netcheck(netcheck->clients());
   }
-  Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, AddressText(*address));
+  Result<std::unique_ptr<BootMedia>> boot = LoadBootMedia(options, url_host);
   if (!boot.ok()) return boot.status();
   AddStream(run.get(), options, *image, &*socket, min_clients, orchestrator, boot->get());
   CurrentStatus status(run->status.get());
-  Result<HttpServers> http = StartHttp(io, options, &status, AddressText(*address),
+  Result<HttpServers> http = StartHttp(io, options, &status, address->ToString(),
                                        orchestrator != nullptr || *boot != nullptr);
   if (!http.ok()) return http.status();
   const announce::Announce what{
-      .server = AddressText(*address),
+      .server = address->ToString(false),
       .port = options.port,
       .image = announce::ShortImageName(options.image),
       .digest = announce::ShortDigest(image->manifest().image_digest.ToHex()),
       .group = options.group,
       .http_port = http->servers.front()->port()};
   Result<std::unique_ptr<Announcer>> announcer =
-      Announcer::Start(options.announce, *address, options.ttl, what);
+      Announcer::Start(AnnounceEndpoint(options, group), options.interface, options.ttl, what);
   if (!announcer.ok()) return announcer.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -595,10 +628,10 @@ Status RunServe(const ServeOptions& options) {
   for (;;) {
     const std::string label = DeploymentLabel(options, run->number);
     spdlog::info(
-        "{}serving {} on {} ({}), group {}:{}, session {:08x}, datagrams {}, waiting for {} "
+        "{}serving {} on {} ({}), group {}, session {:08x}, datagrams {}, waiting for {} "
         "clients",
-        label.empty() ? "" : label + ": ", options.image, options.interface, AddressText(*address),
-        options.group, options.port, run->session.session,
+        label.empty() ? "" : label + ": ", options.image, options.interface, address->ToString(),
+        JoinHostPort(options.group, options.port), run->session.session,
         options.encrypt ? "encrypted" : "authenticated", min_clients);
     s = run->sender->Run(&stop);
     // The stream cannot go on (a chunk of the image is corrupt): every client

@@ -184,7 +184,7 @@ Status StreamSender::Flush(uint64_t rate_bits) {
   uint64_t wire_bytes = 0;
   for (size_t i = 0; i < batch_used_; ++i) {
     views.emplace_back(batch_[i]);
-    wire_bytes += batch_[i].size() + wire::kIpUdpOverhead + kEthernetOverhead;
+    wire_bytes += batch_[i].size() + options_.ip_udp_overhead + kEthernetOverhead;
     bytes_ += batch_[i].size();
   }
   if (adaptive_) rate_bits = rate_control_.rate();

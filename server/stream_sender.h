@@ -20,6 +20,7 @@
 #include "core/rate_controller.h"
 #include "core/repair_planner.h"
 #include "core/status.h"
+#include "core/wire_format.h"
 #include "platform/net.h"
 #include "server/deployment.h"
 #include "server/image_reader.h"
@@ -32,6 +33,7 @@ struct StreamOptions {
   size_t min_clients = 1;
   std::chrono::seconds max_wait{60};
   uint32_t shard_size = 1432;
+  uint32_t ip_udp_overhead = wire::kIpUdpOverhead;  // per datagram on the wire (IPv6: more)
   std::string label;         // leads the progress line, e.g. "deployment 2 of 10, "
   wire::DataKey data_key{};  // seals every datagram (core/datagram_seal.h)
   wire::SealMode seal_mode = wire::SealMode::kAuthenticated;

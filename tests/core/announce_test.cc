@@ -201,9 +201,9 @@ TEST(Announce, DecodeRejectsValuesOutOfRange) {
   EXPECT_EQ(with("port", -1), "announce: bad field 'port'");
   EXPECT_EQ(with("port", 7010.5), "announce: bad field 'port'");
   EXPECT_EQ(with("http_port", 70000), "announce: bad field 'http_port'");
-  EXPECT_EQ(with("server", "10.0.0"), "announce: server '10.0.0' is not an IPv4 address");
-  EXPECT_EQ(with("server", "10.0.0.256"), "announce: server '10.0.0.256' is not an IPv4 address");
-  EXPECT_EQ(with("server", "host.lab"), "announce: server 'host.lab' is not an IPv4 address");
+  EXPECT_EQ(with("server", "10.0.0"), "announce: server '10.0.0' is not an IP address");
+  EXPECT_EQ(with("server", "10.0.0.256"), "announce: server '10.0.0.256' is not an IP address");
+  EXPECT_EQ(with("server", "host.lab"), "announce: server 'host.lab' is not an IP address");
   EXPECT_EQ(with("group", "10.0.0.1"), "announce: group '10.0.0.1' is not a multicast address");
   EXPECT_EQ(with("digest", "0123456789ABCDEF"),
             "announce: digest '0123456789ABCDEF' is not 16 hex digits");
@@ -239,6 +239,30 @@ TEST(AnnounceEndpoint, ParsesGroupAndPort) {
   EXPECT_EQ(Endpoint().ToString(), "239.77.0.254:7009");
 }
 
+TEST(AnnounceEndpoint, ParsesBracketedIPv6Group) {
+  const Endpoint e = ParseEndpoint("[ff15::fc:7009]:7009").value();
+  EXPECT_EQ(e.group, "ff15::fc:7009");
+  EXPECT_EQ(e.port, 7009);
+  EXPECT_EQ(e.ToString(), "[ff15::fc:7009]:7009");
+  for (const char* text : {"ff15::fc:7009", "[ff15::fc:7009]", "[fd7c::1]:7009",
+                           "ff15::fc:7009:7009", "[ff15::fc:7009]:0"}) {
+    EXPECT_FALSE(ParseEndpoint(text).ok()) << text;
+  }
+}
+
+TEST(Announce, IPv6ServerAndGroupRoundTrip) {
+  Announce a = Sample();
+  a.server = "fd7c::1";
+  a.group = "ff15::fc:1";
+  EXPECT_EQ(Announce::DecodeFrom(Encode(a)).value(), a);
+  json body = SampleBody();
+  body["server"] = "fe80::1%eth0";  // a zone means nothing on another host
+  EXPECT_EQ(DecodeError(WithBody(body)), "announce: server 'fe80::1%eth0' is not an IP address");
+  body = SampleBody();
+  body["group"] = "fd7c::1";
+  EXPECT_EQ(DecodeError(WithBody(body)), "announce: group 'fd7c::1' is not a multicast address");
+}
+
 TEST(AnnounceEndpoint, RejectsAnythingElseWithOneLine) {
   for (const char* text : {"239.1.2.3", "239.1.2.3:", "239.1.2.3:0", "239.1.2.3:65536",
                            "239.1.2.3:9x", "10.0.0.1:9000", "lan:9000", ":9000", ""}) {
@@ -246,7 +270,8 @@ TEST(AnnounceEndpoint, RejectsAnythingElseWithOneLine) {
     ASSERT_FALSE(e.ok()) << text;
     EXPECT_EQ(e.status().message(),
               std::string("--announce ") + text +
-                  ": not GROUP:PORT with a multicast GROUP; e.g. 239.77.0.254:7009");
+                  ": not GROUP:PORT with a multicast GROUP; e.g. 239.77.0.254:7009 or "
+                  "[ff15::fc:7009]:7009");
   }
 }
 

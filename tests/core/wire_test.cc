@@ -60,6 +60,9 @@ TEST(DatagramHeader, ShardSizeForStandardMtu) {
   // 1500 - 20 IPv4 - 8 UDP - 24 header - 16 tag.
   EXPECT_EQ(wire::ShardSizeForMtu(1500), 1432u);
   EXPECT_EQ(wire::ShardSizeForMtu(9000), 8932u);
+  // IPv6's fixed header is 40 bytes, 20 more than IPv4's.
+  EXPECT_EQ(wire::ShardSizeForMtu(1500, wire::kIp6UdpOverhead), 1412u);
+  EXPECT_EQ(wire::ShardSizeForMtu(1280, wire::kIp6UdpOverhead), 1192u);
 }
 
 control::Message RoundTrip(const control::Message& m) {

@@ -51,7 +51,9 @@ TEST_F(DeployErrorsTest, WrongServerPortIsOneLineWithinTenSeconds) {
 
 TEST_F(DeployErrorsTest, BadServerArgument) {
   ProgramResult r = Receive("127.0.0.1:notaport", dir_ / "t.raw");
-  EXPECT_EQ(r.err, "fleetcast-client: error: --server 127.0.0.1:notaport: use HOST or HOST:PORT\n");
+  EXPECT_EQ(r.err,
+            "fleetcast-client: error: --server 127.0.0.1:notaport: use HOST, HOST:PORT or "
+            "[IPV6]:PORT (e.g. [fd7c::1]:7010)\n");
 }
 
 TEST_F(DeployErrorsTest, ServerGoneMidStreamRetriesThenFails) {

@@ -153,7 +153,7 @@ TEST_F(NetcheckServeTest, LoopbackCheckThenDeploy) {
 class LanNetcheckTest : public NetcheckTest {
  protected:
   void SetUp() override {
-    lan_ = std::make_unique<testing::NamespaceLan>(3, "fcnc");
+    lan_ = std::make_unique<testing::NamespaceLan>(3, testing::LanOptions{.prefix = "fcnc"});
     ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
   }
   void TearDown() override { lan_.reset(); }

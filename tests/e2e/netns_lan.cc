@@ -18,21 +18,41 @@ std::string Join(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-NamespaceLan::NamespaceLan(int receivers, const std::string& prefix)
-    : prefix_(prefix + std::to_string(::getpid()) + "-"), receivers_(receivers) {
+NamespaceLan::NamespaceLan(int receivers, const LanOptions& options)
+    : prefix_(options.prefix + std::to_string(::getpid()) + "-"),
+      ipv6_(options.ipv6),
+      receivers_(receivers) {
   const std::string br = prefix_ + "br";
   if (!Run({"ip", "netns", "add", br})) return;
   namespaces_.push_back(br);
-  if (!Run({"ip", "-n", br, "link", "set", "lo", "up"}) ||
-      !Run({"ip", "-n", br, "link", "add", "br0", "type", "bridge", "stp_state", "0",
-            "forward_delay", "0", "mcast_snooping", "1", "mcast_querier", "1", "mcast_igmp_version",
-            "3"}) ||
-      !Run({"ip", "-n", br, "link", "set", "br0", "up"}) ||
-      !AddHost(prefix_ + "s", server_address(), "s0")) {
+  std::vector<std::string> bridge = {"ip",
+                                     "-n",
+                                     br,
+                                     "link",
+                                     "add",
+                                     "br0",
+                                     "type",
+                                     "bridge",
+                                     "stp_state",
+                                     "0",
+                                     "forward_delay",
+                                     "0",
+                                     "mcast_snooping",
+                                     "1",
+                                     "mcast_querier",
+                                     "1",
+                                     "mcast_igmp_version",
+                                     "3"};
+  // The bridge's MLD querier sends from br0's own link-local address.
+  if (ipv6_) bridge.insert(bridge.end(), {"mcast_mld_version", "2"});
+  if (!Run({"ip", "-n", br, "link", "set", "lo", "up"}) || (ipv6_ && !SetUpIpv6(br)) ||
+      !Run(bridge) || !Run({"ip", "-n", br, "link", "set", "br0", "up"}) ||
+      !AddHost(prefix_ + "s", server_address(), server_address6(), "s0")) {
     return;
   }
   for (int i = 1; i <= receivers; ++i) {
-    if (!AddHost(prefix_ + "r" + std::to_string(i), receiver_address(i), "r" + std::to_string(i))) {
+    if (!AddHost(prefix_ + "r" + std::to_string(i), receiver_address(i), receiver_address6(i),
+                 "r" + std::to_string(i))) {
       return;
     }
   }
@@ -60,22 +80,36 @@ bool NamespaceLan::Run(const std::vector<std::string>& argv) {
   return r.exit_code == 0;
 }
 
+bool NamespaceLan::SetUpIpv6(const std::string& ns) {
+  return Run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0",
+              "net.ipv6.conf.default.disable_ipv6=0", "net.ipv6.conf.all.accept_dad=0",
+              "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.force_mld_version=2",
+              "net.ipv6.conf.default.force_mld_version=2"});
+}
+
 bool NamespaceLan::AddHost(const std::string& ns, const std::string& address,
-                           const std::string& port) {
+                           const std::string& address6, const std::string& port) {
   const std::string br = prefix_ + "br";
   if (!Run({"ip", "netns", "add", ns})) return false;
   namespaces_.push_back(ns);
   const std::string ifc = kInterface;
+  if (ipv6_ && !SetUpIpv6(ns)) return false;
   return Run({"ip", "-n", ns, "link", "set", "lo", "up"}) &&
          Run({"ip", "link", "add", ifc, "netns", ns, "type", "veth", "peer", "name", port, "netns",
               br}) &&
          Run({"ip", "-n", ns, "addr", "add", address + "/24", "dev", ifc}) &&
+         (!ipv6_ || Run({"ip", "-n", ns, "addr", "add", address6 + "/64", "dev", ifc, "nodad"})) &&
          Run({"ip", "-n", ns, "link", "set", ifc, "up"}) &&
          Run({"ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", ifc}) &&
          Run({"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0",
               "net.ipv4.conf." + ifc + ".rp_filter=0", "net.ipv4.conf.all.force_igmp_version=3"}) &&
          Run({"ip", "-n", br, "link", "set", port, "master", "br0"}) &&
          Run({"ip", "-n", br, "link", "set", port, "up"});
+}
+
+std::vector<std::string> NamespaceLan::InBridge(std::vector<std::string> argv) const {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", prefix_ + "br"});
+  return argv;
 }
 
 std::vector<std::string> NamespaceLan::InServer(std::vector<std::string> argv) const {

@@ -7,6 +7,9 @@
 // Pitfalls it handles: rp_filter would drop multicast from an unexpected
 // source; each host needs a 224.0.0.0/4 route out of its veth; IGMPv3 so
 // snooping sees source-specific joins; the querier keeps snooped groups alive.
+// With LanOptions::ipv6 the hosts get fd7c::/64 addresses too, and the bridge
+// snoops MLDv2 with a querier of its own; duplicate address detection is off
+// (`nodad`, accept_dad=0), or an address is unusable for its first second.
 #ifndef FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 #define FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 
@@ -15,12 +18,15 @@
 
 namespace fleetcast::testing {
 
+struct LanOptions {
+  bool ipv6 = false;           // fd7c::/64 addresses and MLDv2 snooping besides IPv4
+  std::string prefix = "fct";  // namespace names start with it (then the pid)
+};
+
 class NamespaceLan {
  public:
   /// Builds the LAN; ok() tells whether it worked (needs root), error() why.
-  /// Its namespaces are named `prefix`, the test's process id, then "-br",
-  /// "-s", "-r1" ...
-  explicit NamespaceLan(int receivers, const std::string& prefix = "fct");
+  explicit NamespaceLan(int receivers, const LanOptions& options = {});
   ~NamespaceLan();
   NamespaceLan(const NamespaceLan&) = delete;
   NamespaceLan& operator=(const NamespaceLan&) = delete;
@@ -31,6 +37,11 @@ class NamespaceLan {
   static constexpr const char* kInterface = "fcnet0";
   std::string server_address() const { return "10.78.0.1"; }
   std::string receiver_address(int i) const { return "10.78.0." + std::to_string(10 + i); }
+  /// With LanOptions::ipv6 (unique local addresses, no zone needed).
+  std::string server_address6() const { return "fd7c::1"; }
+  std::string receiver_address6(int i) const { return "fd7c::" + std::to_string(10 + i); }
+  /// argv run inside the bridge (switch) namespace, e.g. `bridge mdb show`.
+  std::vector<std::string> InBridge(std::vector<std::string> argv) const;
 
   /// argv run inside the server host or receiver i (1-based).
   std::vector<std::string> InServer(std::vector<std::string> argv) const;
@@ -51,9 +62,13 @@ class NamespaceLan {
   bool Run(const std::vector<std::string>& argv);
   /// Loads nftables `rules` with argv_prefix + {"nft", "-f", FILE}.
   bool Nft(const std::vector<std::string>& argv_prefix, const std::string& rules);
-  bool AddHost(const std::string& ns, const std::string& address, const std::string& port);
+  bool AddHost(const std::string& ns, const std::string& address, const std::string& address6,
+               const std::string& port);
+  /// Before its links exist: IPv6 without duplicate address detection, MLDv2.
+  bool SetUpIpv6(const std::string& ns);
 
   std::string prefix_;
+  bool ipv6_;
   int receivers_;
   std::vector<std::string> namespaces_;
   std::string error_;
