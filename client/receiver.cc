@@ -17,9 +17,11 @@
 #include "core/have_set.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
+#include "core/mtu_check.h"
 #include "core/receive_state.h"
 #include "core/worker_pool.h"
 #include "platform/control_connection.h"
+#include "platform/interface_mtu.h"
 #include "platform/interrupt.h"
 #include "platform/key_files.h"
 #include "platform/net.h"
@@ -193,6 +195,7 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
+      if (Status s = CheckMtu(session); !s.ok()) return s;
       Result<MulticastReceiver> rx = JoinGroup(session);
       if (!rx.ok()) return rx.status();
       StartReceiving(session, std::move(rx).value());
@@ -207,6 +210,7 @@ class Receiver {
       (void)conn_.Send(control::Error{s.message()});
       return s;
     }
+    if (Status s = CheckMtu(session); !s.ok()) return s;
     manifest_ = std::move(m).value();
     manifest_bytes_ = session.manifest;
     Result<DiskTarget> t = DiskTarget::Open(options_.target, manifest_.table.raw_size());
@@ -251,6 +255,21 @@ class Receiver {
     }
     Status s = conn_.Send(control::Have{have.bytes()});
     connection_lost_ = !s.ok();
+    return s;
+  }
+
+  // Jumbo frames end to end: the session's datagrams must fit this node's
+  // interface, or it drops every one and never hears the stream. The server
+  // logs why this node leaves. Without sysfs there is nothing to check.
+  Status CheckMtu(const control::Session& session) {
+    Result<in_addr> local = JoinAddress();
+    if (!local.ok()) return Status::OK();  // JoinGroup says why
+    const std::string name =
+        options_.interface.empty() ? InterfaceWithAddress(*local) : options_.interface;
+    Result<uint32_t> mtu = InterfaceMtu(name, options_.sysfs_root);
+    if (!mtu.ok()) return Status::OK();
+    Status s = mtu::CheckReceive(session.shard_size, name, *mtu);
+    if (!s.ok()) (void)conn_.Send(control::Error{s.message()});
     return s;
   }
 

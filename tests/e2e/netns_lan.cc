@@ -18,8 +18,10 @@ std::string Join(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-NamespaceLan::NamespaceLan(int receivers)
-    : prefix_("fct" + std::to_string(::getpid()) + "-"), receivers_(receivers) {
+NamespaceLan::NamespaceLan(int receivers, const LanOptions& options)
+    : prefix_(options.prefix + std::to_string(::getpid()) + "-"),
+      mtu_(options.mtu),
+      receivers_(receivers) {
   const std::string br = prefix_ + "br";
   if (!Run({"ip", "netns", "add", br})) return;
   namespaces_.push_back(br);
@@ -27,7 +29,7 @@ NamespaceLan::NamespaceLan(int receivers)
       !Run({"ip", "-n", br, "link", "add", "br0", "type", "bridge", "stp_state", "0",
             "forward_delay", "0", "mcast_snooping", "1", "mcast_querier", "1", "mcast_igmp_version",
             "3"}) ||
-      !Run({"ip", "-n", br, "link", "set", "br0", "up"}) ||
+      !Run({"ip", "-n", br, "link", "set", "br0", "mtu", std::to_string(mtu_), "up"}) ||
       !AddHost(prefix_ + "s", server_address(), "s0")) {
     return;
   }
@@ -66,9 +68,10 @@ bool NamespaceLan::AddHost(const std::string& ns, const std::string& address,
   if (!Run({"ip", "netns", "add", ns})) return false;
   namespaces_.push_back(ns);
   const std::string ifc = kInterface;
+  const std::string mtu = std::to_string(mtu_);
   return Run({"ip", "-n", ns, "link", "set", "lo", "up"}) &&
-         Run({"ip", "link", "add", ifc, "netns", ns, "type", "veth", "peer", "name", port, "netns",
-              br}) &&
+         Run({"ip", "link", "add", ifc, "netns", ns, "mtu", mtu, "type", "veth", "peer", "name",
+              port, "netns", br, "mtu", mtu}) &&
          Run({"ip", "-n", ns, "addr", "add", address + "/24", "dev", ifc}) &&
          Run({"ip", "-n", ns, "link", "set", ifc, "up"}) &&
          Run({"ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", ifc}) &&
@@ -99,6 +102,10 @@ bool NamespaceLan::Nft(const std::vector<std::string>& argv_prefix, const std::s
   const bool ok = Run(argv);
   ::unlink(file.c_str());
   return ok;
+}
+
+bool NamespaceLan::SetReceiverMtu(int i, int mtu) {
+  return Run(InReceiver(i, {"ip", "link", "set", kInterface, "mtu", std::to_string(mtu)}));
 }
 
 bool NamespaceLan::SetLoss(int i, double fraction) {

@@ -7,6 +7,7 @@
 // Pitfalls it handles: rp_filter would drop multicast from an unexpected
 // source; each host needs a 224.0.0.0/4 route out of its veth; IGMPv3 so
 // snooping sees source-specific joins; the querier keeps snooped groups alive.
+// LanOptions::mtu sets every link's MTU (9000: jumbo frames end to end).
 #ifndef FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 #define FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 
@@ -15,10 +16,15 @@
 
 namespace fleetcast::testing {
 
+struct LanOptions {
+  std::string prefix = "fct";  // namespace names start with it, then the pid
+  int mtu = 1500;              // of every veth, both ends, and of the bridge
+};
+
 class NamespaceLan {
  public:
   /// Builds the LAN; ok() tells whether it worked (needs root), error() why.
-  explicit NamespaceLan(int receivers);
+  explicit NamespaceLan(int receivers, const LanOptions& options = {});
   ~NamespaceLan();
   NamespaceLan(const NamespaceLan&) = delete;
   NamespaceLan& operator=(const NamespaceLan&) = delete;
@@ -34,6 +40,8 @@ class NamespaceLan {
   std::vector<std::string> InServer(std::vector<std::string> argv) const;
   std::vector<std::string> InReceiver(int i, std::vector<std::string> argv) const;
 
+  /// Sets receiver i's interface MTU (its end of the link only).
+  bool SetReceiverMtu(int i, int mtu);
   /// Drops `fraction` of the UDP datagrams receiver i gets, at random.
   bool SetLoss(int i, double fraction);
   /// Limits what the switch sends to receiver i (e.g. "20mbit").
@@ -51,6 +59,7 @@ class NamespaceLan {
   bool AddHost(const std::string& ns, const std::string& address, const std::string& port);
 
   std::string prefix_;
+  int mtu_;
   int receivers_;
   std::vector<std::string> namespaces_;
   std::string error_;

@@ -69,8 +69,11 @@ mirror=$(host_mirror)
 if [[ ! -f $root_tarball ]]; then
   echo "install_test.sh: debootstrap $suite from $mirror (once; kept in $root_tarball)"
   mkdir -p "$cache_dir" && rm -rf "$cache_dir/bootstrap"
-  timeout 1200 debootstrap --variant=minbase --include=systemd,man-db,bash-completion \
-    "$suite" "$cache_dir/bootstrap" "$mirror" >"$cache_dir/debootstrap.log" 2>&1 ||
+  # In a mount namespace of its own: the /proc and /sys it mounts in the
+  # root end with it, even when it is stopped halfway.
+  timeout 1200 unshare --mount --propagation private -- debootstrap --variant=minbase \
+    --include=systemd,man-db,bash-completion "$suite" "$cache_dir/bootstrap" "$mirror" \
+    >"$cache_dir/debootstrap.log" 2>&1 ||
     { tail -20 "$cache_dir/debootstrap.log"; rm -rf --one-file-system "$cache_dir/bootstrap"
       die "debootstrap $suite $mirror failed (log above); is the mirror reachable?"; }
   tar -C "$cache_dir/bootstrap" -cf "$root_tarball.partial" . && mv "$root_tarball.partial" "$root_tarball"
