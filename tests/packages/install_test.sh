@@ -60,8 +60,9 @@ for program in fleetcast-server fleetcast-client; do
 done
 server_deb=$(echo "$work/debs/fleetcast-server_"*.deb)
 [[ $(dpkg-deb -f "$server_deb" Depends) == *libsqlite3-0* ]] || die "server: Depends lacks libsqlite3-0"
-dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles | grep -qx /etc/default/fleetcast-server ||
-  die "$server_deb: /etc/default/fleetcast-server is not a conffile"
+conffiles=$(dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles)
+[[ $conffiles == /etc/default/fleetcast-server ]] ||
+  die "$server_deb: conffiles is '$conffiles', not /etc/default/fleetcast-server"
 
 # A fresh root: the cached minbase, with systemd (for systemd-analyze), man-db
 # and bash-completion, none of which the packages depend on.
