@@ -12,8 +12,8 @@ apt_get() { timeout 900 apt-get -o Dpkg::Use-Pty=0 -q "$@"; }
 apt_get update >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; fail "apt-get update"; }
 apt_get install -y /tmp/fleetcast-server_*.deb /tmp/fleetcast-client_*.deb >/tmp/apt.log 2>&1 ||
   { tail -30 /tmp/apt.log; fail "apt-get install of the packages"; }
-echo "in_root_checks.sh: installed with their dependencies:" \
-  "$(grep -c '^Setting up' /tmp/apt.log) packages set up"
+echo "in_root_checks.sh: installed with what they depend on:" \
+  "$(awk '/^Setting up/ {sub(/:amd64/, "", $3); printf "%s ", $3}' /tmp/apt.log)"
 
 for program in fleetcast-server fleetcast-client; do
   out=$("$program" --version) || fail "$program --version exited $?"
