@@ -86,7 +86,9 @@ depmod -b "$root" "$kver"
 
 install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc.script"
-"$client" --version >"$root/etc/fleetcast-version"
+# "fleetcast-client 0.1.0" -> "0.1.0", for the console's "boot media 0.1.0".
+version=$("$client" --version)
+echo "${version##* }" >"$root/etc/fleetcast-version"
 if [[ -n $trust ]]; then
   mkdir -p "$root/etc/fleetcast"
   install -m 0644 "$trust" "$root/etc/fleetcast/trust.pub"

@@ -4,6 +4,7 @@
 // client/receiver.cc, identity_injector.cc and discover.cc.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <string>
 
 #include "client/discover.h"
 #include "client/identity_injector.h"
@@ -14,11 +15,13 @@
 namespace {
 
 constexpr const char* kProgram = "fleetcast-client";
-constexpr const char* kVersion = "0.1.0";
+// "fleetcast-client 0.1.0": the GNU form help2man reads; the version is the
+// project's (CMakeLists.txt), the one the .deb packages carry too.
+constexpr const char* kVersion = FLEETCAST_VERSION;
 
 int Body(int argc, char** argv) {
   CLI::App app{"fleetcast-client: multicast disk-image deployment, node side"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", std::string(kProgram) + " " + kVersion);
   app.require_subcommand(1);
 
   fleetcast::ReceiveOptions receive;

@@ -19,9 +19,11 @@
 #include "core/host_port.h"
 #include "core/image_format.h"
 #include "core/loss_meter.h"
+#include "core/mtu_check.h"
 #include "core/receive_state.h"
 #include "core/worker_pool.h"
 #include "platform/control_connection.h"
+#include "platform/interface_mtu.h"
 #include "platform/interrupt.h"
 #include "platform/key_files.h"
 #include "platform/net.h"
@@ -216,6 +218,7 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mu_);
         state_->ResetAssembly();
       }
+      if (Status s = CheckMtu(session); !s.ok()) return s;
       Result<MulticastReceiver> rx = JoinGroup(session);
       if (!rx.ok()) return rx.status();
       StartReceiving(session, std::move(rx).value());
@@ -230,6 +233,7 @@ class Receiver {
       (void)conn_.Send(control::Error{s.message()});
       return s;
     }
+    if (Status s = CheckMtu(session); !s.ok()) return s;
     manifest_ = std::move(m).value();
     manifest_bytes_ = session.manifest;
     Result<DiskTarget> t = DiskTarget::Open(options_.target, manifest_.table.raw_size());
@@ -274,6 +278,24 @@ class Receiver {
     }
     Status s = conn_.Send(control::Have{have.bytes()});
     connection_lost_ = !s.ok();
+    return s;
+  }
+
+  // Jumbo frames end to end: the session's datagrams must fit this node's
+  // interface, or it drops every one and never hears the stream. The server
+  // logs why this node leaves. Without sysfs there is nothing to check.
+  Status CheckMtu(const control::Session& session) {
+    const std::optional<IpAddress> group = IpAddress::Parse(session.group);
+    if (!group) return Status::OK();  // JoinGroup says why
+    Result<IpAddress> local = JoinAddress(group->family());
+    if (!local.ok()) return Status::OK();
+    const std::string name =
+        options_.interface.empty() ? InterfaceWithAddress(*local) : options_.interface;
+    Result<uint32_t> mtu = InterfaceMtu(name, options_.sysfs_root);
+    if (!mtu.ok()) return Status::OK();
+    Status s = mtu::CheckReceive(session.shard_size, name, *mtu,
+                                 group->is_v6() ? wire::kIp6UdpOverhead : wire::kIpUdpOverhead);
+    if (!s.ok()) (void)conn_.Send(control::Error{s.message()});
     return s;
   }
 

@@ -16,6 +16,9 @@ int ReportError(const std::string& program, const Status& status) {
 
 std::optional<int> ParseCommandLine(const std::string& program, CLI::App& app, int argc,
                                     char** argv) {
+  // Wide enough that every option's name, type and default stand apart from
+  // its description (the man pages are generated from this text).
+  app.get_formatter()->column_width(34);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

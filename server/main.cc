@@ -19,12 +19,14 @@
 namespace {
 
 constexpr const char* kProgram = "fleetcast-server";
-constexpr const char* kVersion = "0.1.0";
+// "fleetcast-server 0.1.0": the GNU form help2man reads; the version is the
+// project's (CMakeLists.txt), the one the .deb packages carry too.
+constexpr const char* kVersion = FLEETCAST_VERSION;
 
 int Body(int argc, char** argv) {
   using fleetcast::Status;
   CLI::App app{"fleetcast-server: multicast disk-image deployment, server side"};
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", std::string(kProgram) + " " + kVersion);
   app.require_subcommand(1);
 
   fleetcast::PackOptions pack;

@@ -15,6 +15,7 @@
 #include "core/netcheck_stats.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
+#include "platform/interface_mtu.h"
 #include "platform/key_files.h"
 #include "platform/net.h"
 #include "server/control_server.h"
@@ -53,11 +54,10 @@ Status CheckOptions(const NetcheckOptions& o, IpAddress* group) {
   if (o.rates.empty()) return Status::InvalidArgument("--rates: give at least one rate");
   // A jumbo datagram larger than the interface's MTU would be fragmented
   // here and prove nothing about the LAN.
-  std::ifstream mtu_file("/sys/class/net/" + o.interface + "/mtu");
-  uint32_t mtu = 0;
-  if (o.mtu > kStandardMtu && mtu_file >> mtu && mtu < o.mtu) {
+  Result<uint32_t> mtu = InterfaceMtu(o.interface);
+  if (o.mtu > kStandardMtu && mtu.ok() && *mtu < o.mtu) {
     return Status::InvalidArgument("--mtu " + std::to_string(o.mtu) + ": " + o.interface +
-                                   " has MTU " + std::to_string(mtu) + "; raise it (ip link set " +
+                                   " has MTU " + std::to_string(*mtu) + "; raise it (ip link set " +
                                    o.interface + " mtu " + std::to_string(o.mtu) +
                                    ") or check with a smaller --mtu");
   }

@@ -23,9 +23,11 @@
 #include "core/digest.h"
 #include "core/fec_layout.h"
 #include "core/host_port.h"
+#include "core/mtu_check.h"
 #include "core/signing.h"
 #include "core/wire_format.h"
 #include "platform/asio.h"
+#include "platform/interface_mtu.h"
 #include "platform/key_files.h"
 #include "platform/net.h"
 #include "platform/progress_line.h"
@@ -527,6 +529,10 @@ Status RunServe(const ServeOptions& options) {
   if (!address.ok()) return address.status();
   // As nodes write it in a URL or HOST:PORT: an IPv6 one bracketed.
   const std::string url_host = UrlHost(address->ToString(false));
+  // Jumbo frames end to end: a datagram of --mtu must fit the interface.
+  if (Result<uint32_t> mtu = InterfaceMtu(options.interface); mtu.ok()) {
+    if (Status s = mtu::CheckServe(options.mtu, options.interface, *mtu); !s.ok()) return s;
+  }
   Result<MulticastSender> socket =
       MulticastSender::Open(*address, group, options.port, options.ttl);
   if (!socket.ok()) return socket.status();
@@ -628,11 +634,12 @@ Status RunServe(const ServeOptions& options) {
   for (;;) {
     const std::string label = DeploymentLabel(options, run->number);
     spdlog::info(
-        "{}serving {} on {} ({}), group {}, session {:08x}, datagrams {}, waiting for {} "
-        "clients",
+        "{}serving {} on {} ({}), group {}, session {:08x}, datagrams {} ({} bytes), waiting "
+        "for {} clients",
         label.empty() ? "" : label + ": ", options.image, options.interface, address->ToString(),
         JoinHostPort(options.group, options.port), run->session.session,
-        options.encrypt ? "encrypted" : "authenticated", min_clients);
+        options.encrypt ? "encrypted" : "authenticated",
+        mtu::DatagramBytes(run->session.shard_size, IpUdpOverhead(options)), min_clients);
     s = run->sender->Run(&stop);
     // The stream cannot go on (a chunk of the image is corrupt): every client
     // hears why and stops, rather than waiting for chunks that never come.

@@ -287,7 +287,7 @@ TEST_F(InterruptedPackTest, KilledPackLeavesNothingThatLooksValid) {
 TEST(ClientCli, AnswersVersion) {
   ProgramResult r = testing::RunProgram({FLEETCAST_CLIENT_BIN, "--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "0.1.0\n");
+  EXPECT_EQ(r.out, "fleetcast-client 0.1.0\n");
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ std::string Join(const std::vector<std::string>& argv) {
 NamespaceLan::NamespaceLan(int receivers, const LanOptions& options)
     : prefix_(options.prefix + std::to_string(::getpid()) + "-"),
       ipv6_(options.ipv6),
+      mtu_(options.mtu),
       receivers_(receivers) {
   const std::string br = prefix_ + "br";
   if (!Run({"ip", "netns", "add", br})) return;
@@ -46,7 +47,8 @@ NamespaceLan::NamespaceLan(int receivers, const LanOptions& options)
   // The bridge's MLD querier sends from br0's own link-local address.
   if (ipv6_) bridge.insert(bridge.end(), {"mcast_mld_version", "2"});
   if (!Run({"ip", "-n", br, "link", "set", "lo", "up"}) || (ipv6_ && !SetUpIpv6(br)) ||
-      !Run(bridge) || !Run({"ip", "-n", br, "link", "set", "br0", "up"}) ||
+      !Run(bridge) ||
+      !Run({"ip", "-n", br, "link", "set", "br0", "mtu", std::to_string(mtu_), "up"}) ||
       !AddHost(prefix_ + "s", server_address(), server_address6(), "s0")) {
     return;
   }
@@ -94,9 +96,10 @@ bool NamespaceLan::AddHost(const std::string& ns, const std::string& address,
   namespaces_.push_back(ns);
   const std::string ifc = kInterface;
   if (ipv6_ && !SetUpIpv6(ns)) return false;
+  const std::string mtu = std::to_string(mtu_);
   return Run({"ip", "-n", ns, "link", "set", "lo", "up"}) &&
-         Run({"ip", "link", "add", ifc, "netns", ns, "type", "veth", "peer", "name", port, "netns",
-              br}) &&
+         Run({"ip", "link", "add", ifc, "netns", ns, "mtu", mtu, "type", "veth", "peer", "name",
+              port, "netns", br, "mtu", mtu}) &&
          Run({"ip", "-n", ns, "addr", "add", address + "/24", "dev", ifc}) &&
          (!ipv6_ || Run({"ip", "-n", ns, "addr", "add", address6 + "/64", "dev", ifc, "nodad"})) &&
          Run({"ip", "-n", ns, "link", "set", ifc, "up"}) &&
@@ -133,6 +136,10 @@ bool NamespaceLan::Nft(const std::vector<std::string>& argv_prefix, const std::s
   const bool ok = Run(argv);
   ::unlink(file.c_str());
   return ok;
+}
+
+bool NamespaceLan::SetReceiverMtu(int i, int mtu) {
+  return Run(InReceiver(i, {"ip", "link", "set", kInterface, "mtu", std::to_string(mtu)}));
 }
 
 bool NamespaceLan::SetLoss(int i, double fraction) {

@@ -10,6 +10,7 @@
 // With LanOptions::ipv6 the hosts get fd7c::/64 addresses too, and the bridge
 // snoops MLDv2 with a querier of its own; duplicate address detection is off
 // (`nodad`, accept_dad=0), or an address is unusable for its first second.
+// LanOptions::mtu sets every link's MTU (9000: jumbo frames end to end).
 #ifndef FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 #define FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 
@@ -21,6 +22,7 @@ namespace fleetcast::testing {
 struct LanOptions {
   bool ipv6 = false;           // fd7c::/64 addresses and MLDv2 snooping besides IPv4
   std::string prefix = "fct";  // namespace names start with it (then the pid)
+  int mtu = 1500;              // of every veth, both ends, and of the bridge
 };
 
 class NamespaceLan {
@@ -47,6 +49,8 @@ class NamespaceLan {
   std::vector<std::string> InServer(std::vector<std::string> argv) const;
   std::vector<std::string> InReceiver(int i, std::vector<std::string> argv) const;
 
+  /// Sets receiver i's interface MTU (its end of the link only).
+  bool SetReceiverMtu(int i, int mtu);
   /// Drops `fraction` of the UDP datagrams receiver i gets, at random.
   bool SetLoss(int i, double fraction);
   /// Limits what the switch sends to receiver i (e.g. "20mbit"), queueing
@@ -69,6 +73,7 @@ class NamespaceLan {
 
   std::string prefix_;
   bool ipv6_;
+  int mtu_;
   int receivers_;
   std::vector<std::string> namespaces_;
   std::string error_;
