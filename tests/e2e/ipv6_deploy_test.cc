@@ -2,11 +2,12 @@
 // snoops MLDv2 (with a querier), a transient site-local group in ff15::/16,
 // the control plane over IPv6 and discovery by an IPv6 announce. Every
 // client's disk must end byte-identical to the source. And the mistakes an
-// IPv6 setup invites, each refused with one line.
+// IPv6 setup invites, each refused with one line. netcheck over the same LAN.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "tests/e2e/e2e_common.h"
 #include "tests/e2e/netns_lan.h"
@@ -139,6 +140,36 @@ TEST_F(Ipv6LanDeployTest, ThreeReceiversOverASiteLocalGroup) {
     EXPECT_NE(snooped.find(std::string("port ") + port + " grp ff15::fc:1 "), std::string::npos)
         << snooped;
   }
+}
+
+// netcheck over the same LAN: every test datagram (1452 bytes, the IPv6
+// header being 20 bytes longer) reaches every receiver at these low rates.
+TEST_F(Ipv6LanDeployTest, NetcheckOverASiteLocalGroup) {
+  const std::string json = dir_ / "nc.json";
+  ChildProcess server(lan_->InServer({FLEETCAST_SERVER_BIN, "netcheck", "--interface",
+                                      testing::NamespaceLan::kInterface, "--group", "ff15::fc:2",
+                                      "--port", "7633", "--rates", "10m,20m", "--duration", "0.5",
+                                      "--min-clients", "3", "--json", json}));
+  std::vector<std::unique_ptr<ChildProcess>> clients;
+  for (int i = 1; i <= 3; ++i) {
+    clients.push_back(StartClient(i, "[" + lan_->server_address6() + "]:7633"));
+  }
+  for (auto& c : clients) ExpectOk(c->Wait(kTimeout), "client");
+  const ProgramResult s = server.Wait(kTimeout);
+  ExpectOk(s, "server");
+  EXPECT_NE(s.out.find("netcheck: 3 receivers, 2 rate steps of 0.5 s, 1452-byte datagrams"),
+            std::string::npos)
+      << s.out;
+  const Bytes bytes = testing::ReadFileBytes(json);
+  const nlohmann::json j = nlohmann::json::parse(std::string(bytes.begin(), bytes.end()));
+  ASSERT_EQ(j["receivers"].size(), 3u) << j.dump();
+  for (const nlohmann::json& r : j["receivers"]) {
+    // 10 Mbit/s for 0.5 s: 406 datagrams of 1452 + 86 bytes on the wire.
+    EXPECT_EQ(r["steps"][0]["sent"], 406) << r.dump();
+    EXPECT_EQ(r["steps"][0]["received"], 406) << r.dump();
+    EXPECT_EQ(r["steps"][1]["received"], r["steps"][1]["sent"]) << r.dump();
+  }
+  EXPECT_TRUE(j["findings"].empty()) << j.dump();
 }
 
 TEST_F(Ipv6LanDeployTest, GroupOnAnInterfaceWithoutIPv6IsOneLine) {
