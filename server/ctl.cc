@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "core/host_port.h"
 #include "server/serve.h"
 
 namespace fleetcast {
@@ -60,7 +61,7 @@ Status RunCtl(const CtlOptions& options) {
     stream.expires_after(std::chrono::seconds(10));
     stream.connect(tcp::endpoint(boost::asio::ip::make_address(at->first), at->second));
     http::request<http::string_body> request{http::verb::post, *target, 11};
-    request.set(http::field::host, at->first);
+    request.set(http::field::host, JoinHostPort(at->first, at->second));
     request.set(http::field::authorization, "Bearer " + token);
     request.prepare_payload();
     http::write(stream, request);

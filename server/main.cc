@@ -107,7 +107,9 @@ int Body(int argc, char** argv) {
                         "NAME.key (keygen): the key clients pin with --trust NAME.pub");
   serve_cmd->add_flag("--tokens", serve.tokens,
                       "give a node its identity only with its one-time token (needs --nodes)");
-  serve_cmd->add_option("--http", serve.http, "status page and API (nodes call back on its port)")
+  serve_cmd
+      ->add_option("--http", serve.http,
+                   "ADDR:PORT ([V6]:PORT) of the status page and API (nodes call back on its port)")
       ->capture_default_str();
   serve_cmd->add_option("--http-token", serve.http_token,
                         "operator token for actions (default: a random one, printed)");

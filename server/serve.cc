@@ -342,12 +342,12 @@ Result<HttpServers> StartHttp(asio::io_context& io, const ServeOptions& options,
       out.servers.push_back(std::make_unique<StatusHttpServer>(
           io, asio::ip::tcp::endpoint(asio::ip::make_address(a), at->second), status, token));
     } catch (const boost::system::system_error& e) {
-      return Status::IOError("--http " + a + ":" + std::to_string(at->second) + ": " +
-                             e.code().message() + "; choose another --http address or port");
+      return Status::IOError("--http " + JoinHostPort(a, at->second) + ": " + e.code().message() +
+                             "; choose another --http address or port");
     }
   }
-  spdlog::info("status page: http://{}:{}/ (operator token {})", at->first,
-               out.servers.front()->port(), token);
+  spdlog::info("status page: http://{}/ (operator token {})",
+               JoinHostPort(at->first, out.servers.front()->port()), token);
   return out;
 }
 
@@ -506,18 +506,16 @@ void RunOnIo(asio::io_context& io, const std::function<void()>& f) {
 }  // namespace
 
 Result<std::pair<std::string, uint16_t>> ParseHttpAddress(const std::string& text) {
-  const size_t colon = text.rfind(':');
-  boost::system::error_code ec;
-  if (colon != std::string::npos) {
-    asio::ip::make_address(text.substr(0, colon), ec);
-    const std::string port = text.substr(colon + 1);
-    if (!ec && !port.empty() && port.size() <= 5 &&
-        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-        std::stoi(port) <= 65535) {
-      return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(std::stoi(port)));
-    }
+  // Port 0 (any free one) is allowed here, though SplitHostPort refuses
+  // it; callers that need a fixed port say so.
+  const bool any_port = text.ends_with(":0");
+  const std::optional<HostPort> at =
+      SplitHostPort(any_port ? text.substr(0, text.size() - 1) + "1" : text);
+  if (at && IsIpAddress(at->host)) {
+    return std::make_pair(at->host, any_port ? uint16_t{0} : at->port);
   }
-  return Status::InvalidArgument("--http " + text + ": not ADDR:PORT; e.g. 127.0.0.1:8080");
+  return Status::InvalidArgument("--http " + text +
+                                 ": not ADDR:PORT; e.g. 127.0.0.1:8080 or [::1]:8080");
 }
 
 Status RunServe(const ServeOptions& options) {
