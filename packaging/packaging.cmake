@@ -28,6 +28,12 @@ foreach(program fleetcast-server fleetcast-client)
     COMMENT "bash completion of ${program}" VERBATIM)
   list(APPEND fleetcast_generated ${page} ${completion})
 endforeach()
+# Debian wants each package's changelog gzipped without a timestamp.
+set(fleetcast_changelog ${CMAKE_CURRENT_BINARY_DIR}/changelog.Debian.gz)
+add_custom_command(OUTPUT ${fleetcast_changelog}
+  COMMAND gzip -9n < ${CMAKE_CURRENT_SOURCE_DIR}/packaging/changelog > ${fleetcast_changelog}
+  DEPENDS packaging/changelog COMMENT "changelog.Debian.gz")
+list(APPEND fleetcast_generated ${fleetcast_changelog})
 add_custom_target(fleetcast_man_pages_and_completions ALL DEPENDS ${fleetcast_generated})
 
 set(completions ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
@@ -40,6 +46,13 @@ install(FILES packaging/fleetcast-server.service DESTINATION /lib/systemd/system
 install(FILES packaging/fleetcast-server.default DESTINATION /etc/default
   RENAME fleetcast-server COMPONENT server)
 install(FILES packaging/60-fleetcast-server.conf DESTINATION lib/sysctl.d COMPONENT server)
+
+foreach(component server client)
+  install(FILES packaging/copyright ${fleetcast_changelog}
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/fleetcast-${component} COMPONENT ${component})
+  install(FILES packaging/lintian/fleetcast-${component}
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides COMPONENT ${component})
+endforeach()
 
 install(TARGETS fleetcast-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT client)
 install(FILES ${fleetcast_man_dir}/fleetcast-client.1.gz

@@ -15,8 +15,8 @@ packages=(
   # tools the demo, tests and benchmarks run
   zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables partclone
   ntfs-3g libhivex-bin
-  # the .deb packages (cpack, dpkg-shlibdeps, help2man) and their install test
-  dpkg-dev help2man man-db debootstrap
+  # the .deb packages (cpack, dpkg-shlibdeps, help2man), their install test and lintian
+  dpkg-dev help2man man-db debootstrap lintian
   # the status page's browser test
   chromium chromium-driver python3-selenium
   # boot media (bootmedia/) and the machines that boot it (qemu tests)

@@ -12,7 +12,7 @@ die() { echo "install_test.sh: error: $*" >&2; exit 1; }
 [[ $# -eq 2 ]] || die "usage: install_test.sh SOURCE_DIR BUILD_DIR"
 source_dir=$(cd "$1" && pwd) build_dir=$(cd "$2" && pwd)
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot)"
-for tool in cpack debootstrap dpkg-deb unshare chroot; do
+for tool in cpack debootstrap dpkg-deb unshare chroot lintian; do
   command -v "$tool" >/dev/null || die "$tool: not found; run scripts/deps.sh"
 done
 
@@ -63,6 +63,10 @@ server_deb=$(echo "$work/debs/fleetcast-server_"*.deb)
 conffiles=$(dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles)
 [[ $conffiles == /etc/default/fleetcast-server ]] ||
   die "$server_deb: conffiles is '$conffiles', not /etc/default/fleetcast-server"
+# Debian's own checks: no error or warning (packaging/lintian/ overrides
+# the few that do not apply, each saying why).
+lintian --fail-on error,warning --tag-display-limit 0 "$work"/debs/*.deb >"$work/lintian.log" 2>&1 ||
+  { grep -v 'root privileges' "$work/lintian.log"; die "lintian found problems (above)"; }
 
 # A fresh root: the cached minbase, with systemd (for systemd-analyze), man-db
 # and bash-completion, none of which the packages depend on.
