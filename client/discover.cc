@@ -1,9 +1,12 @@
 #include "client/discover.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "core/host_port.h"
 #include "platform/interrupt.h"
@@ -87,35 +90,87 @@ class Ignored {
 
 }  // namespace
 
+std::vector<announce::Endpoint> DefaultAnnounceEndpoints() {
+  return {announce::Endpoint{},
+          announce::Endpoint{announce::kDefaultGroup6, announce::kDefaultPort}};
+}
+
+namespace {
+
+// One socket per endpoint to listen on. With --announce, that one must
+// open; by default the IPv4 one must, and the IPv6 one is skipped (a debug
+// line) on a host or interface without IPv6.
+Result<std::vector<std::pair<announce::Endpoint, MulticastReceiver>>> ListenAll(
+    const DiscoverOptions& options) {
+  std::vector<announce::Endpoint> endpoints = DefaultAnnounceEndpoints();
+  if (!options.announce.empty()) {
+    Result<announce::Endpoint> at = announce::ParseEndpoint(options.announce);
+    if (!at.ok()) return at.status();
+    endpoints = {*at};
+  }
+  std::vector<std::pair<announce::Endpoint, MulticastReceiver>> sockets;
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    Result<MulticastReceiver> socket = Listen(options.interface, endpoints[i]);
+    if (socket.ok()) {
+      sockets.emplace_back(endpoints[i], std::move(socket).value());
+    } else if (i == 0) {
+      return socket.status();
+    } else {
+      spdlog::debug("not listening on {}: {}", endpoints[i].ToString(), socket.status().message());
+    }
+  }
+  return sockets;
+}
+
+std::string Names(const std::vector<std::pair<announce::Endpoint, MulticastReceiver>>& sockets) {
+  std::string names;
+  for (const auto& [at, socket] : sockets) {
+    names += (names.empty() ? "" : " and ") + at.ToString();
+  }
+  return names;
+}
+
+}  // namespace
+
 Result<announce::Announce> DiscoverServer(const DiscoverOptions& options) {
-  Result<announce::Endpoint> at = announce::ParseEndpoint(options.announce);
-  if (!at.ok()) return at.status();
-  Result<MulticastReceiver> socket = Listen(options.interface, *at);
-  if (!socket.ok()) return socket.status();
+  Result<std::vector<std::pair<announce::Endpoint, MulticastReceiver>>> sockets =
+      ListenAll(options);
+  if (!sockets.ok()) return sockets.status();
+  const std::string names = Names(*sockets);
   // A booted node says what it waits for (and a script can wait for this).
-  spdlog::info("listening for announces on {} (up to {} s)", at->ToString(),
-               options.timeout.count());
+  spdlog::info("listening for announces on {} (up to {} s)", names, options.timeout.count());
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  std::vector<pollfd> fds;
+  for (const auto& [at, socket] : *sockets) fds.push_back({socket.fd(), POLLIN, 0});
   Ignored ignored;
   while (!Interrupted()) {
     const auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    Result<std::span<const ByteView>> got = socket->Receive(std::min(left, kPollSlice));
-    if (!got.ok()) return got.status().Prefixed("--announce " + at->ToString());
-    for (const ByteView datagram : *got) {
-      Result<announce::Announce> a = announce::Announce::DecodeFrom(datagram);
-      if (!a.ok()) {
-        ignored.Add(a.status());
-        continue;
+    // Short waits, so Ctrl-C is noticed soon.
+    if (::poll(fds.data(), fds.size(), static_cast<int>(std::min(left, kPollSlice).count())) < 0 &&
+        errno != EINTR) {
+      return Status::IOError(std::string("poll: ") + std::strerror(errno));
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if ((fds[i].revents & POLLIN) == 0) continue;
+      auto& [at, socket] = (*sockets)[i];
+      Result<std::span<const ByteView>> got = socket.Receive(milliseconds(0));
+      if (!got.ok()) return got.status().Prefixed("--announce " + at.ToString());
+      for (const ByteView datagram : *got) {
+        Result<announce::Announce> a = announce::Announce::DecodeFrom(datagram);
+        if (!a.ok()) {
+          ignored.Add(a.status());
+          continue;
+        }
+        spdlog::info("found server {} (image {}) by announce", JoinHostPort(a->server, a->port),
+                     a->image);
+        return a;
       }
-      spdlog::info("found server {} (image {}) by announce", JoinHostPort(a->server, a->port),
-                   a->image);
-      return a;
     }
   }
   if (Interrupted()) return Status::Interrupted("discover interrupted");
-  return Status::NotFound("no fleetcast server announced itself on " + at->ToString() + " within " +
+  return Status::NotFound("no fleetcast server announced itself on " + names + " within " +
                           std::to_string(options.timeout.count()) +
                           " s; is serve running on this LAN, or pass --server HOST");
 }

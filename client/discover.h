@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "core/announce.h"
 #include "core/status.h"
@@ -16,9 +17,14 @@ namespace fleetcast {
 
 struct DiscoverOptions {
   std::string interface;  // "": every interface that is up (MulticastInterfaceAddresses)
-  std::string announce = announce::Endpoint().ToString();  // GROUP:PORT, as serve's --announce
+  // GROUP:PORT, as serve's --announce; "": both defaults, the IPv4 one and
+  // the IPv6 one (where this host has IPv6), as serve announces on either.
+  std::string announce;
   std::chrono::seconds timeout{60};
 };
+
+/// The default announce endpoints a client listens on: IPv4, then IPv6.
+std::vector<announce::Endpoint> DefaultAnnounceEndpoints();
 
 /// Waits at most options.timeout for the first valid announce and returns
 /// it; datagrams that are not one are ignored (a debug line each). Errors:

@@ -59,9 +59,10 @@ int Body(int argc, char** argv) {
   receive_cmd->add_option("--token", receive.token,
                           "this node's one-time token (serve --tokens; default: $FLEETCAST_TOKEN)");
   unsigned discover_timeout = 60;
-  receive_cmd
-      ->add_option("--announce", receive.announce, "with --server auto: GROUP:PORT to listen on")
-      ->capture_default_str();
+  receive_cmd->add_option(
+      "--announce", receive.announce,
+      "with --server auto: GROUP:PORT to listen on (default: 239.77.0.254:7009 and "
+      "[ff15::fc:7009]:7009)");
   receive_cmd
       ->add_option("--discover-timeout", discover_timeout,
                    "with --server auto: seconds to wait for an announce")
@@ -73,8 +74,9 @@ int Body(int argc, char** argv) {
       "discover", "wait for a server's announce and print its HOST:PORT (for boot media)");
   discover_cmd->add_option("--interface", discover.interface,
                            "interface to listen on (default: every one that is up)");
-  discover_cmd->add_option("--announce", discover.announce, "GROUP:PORT the server announces on")
-      ->capture_default_str();
+  discover_cmd->add_option("--announce", discover.announce,
+                           "GROUP:PORT the server announces on (default: 239.77.0.254:7009 and "
+                           "[ff15::fc:7009]:7009)");
   discover_cmd->add_option("--timeout", timeout, "seconds to wait")->capture_default_str();
 
   std::string inject_target, answers_dir, sysfs_root = "/sys";

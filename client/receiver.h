@@ -31,8 +31,9 @@ struct ReceiveOptions {
   uint64_t window_bytes = uint64_t{256} << 20;  // bound on chunks being assembled
   int retries = 8;                              // reconnects before giving up
   std::string sysfs_root = "/sys";              // where PCI devices are read for drivers
-  // With server "auto": the GROUP:PORT to listen for announces on, and how long.
-  std::string announce = announce::Endpoint().ToString();
+  // With server "auto": the GROUP:PORT to listen for announces on ("": the
+  // IPv4 and the IPv6 default, client/discover.h), and how long.
+  std::string announce;
   std::chrono::seconds discover_timeout{60};
   // NAME.pub files: if any, the manifest must be signed by one of their keys
   // and every chunk must match its BLAKE2b-256 before it is written; the

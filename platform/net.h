@@ -79,6 +79,8 @@ class MulticastReceiver {
   /// next call; nothing is allocated per call.
   Result<std::span<const ByteView>> Receive(std::chrono::milliseconds wait,
                                             const WakeEvent* wake = nullptr);
+  /// The socket, for a poll() over several receivers (then Receive(0ms)).
+  int fd() const { return fd_; }
 
  private:
   MulticastReceiver() = default;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -170,6 +171,26 @@ TEST_F(Ipv6LanDeployTest, NetcheckOverASiteLocalGroup) {
     EXPECT_EQ(r["steps"][1]["received"], r["steps"][1]["sent"]) << r.dump();
   }
   EXPECT_TRUE(j["findings"].empty()) << j.dump();
+}
+
+// Neither side names an announce endpoint: serve of an IPv6 group announces
+// on the IPv6 default, and a client listens on both defaults.
+TEST_F(Ipv6LanDeployTest, ClientFindsAnIpv6ServerByTheDefaultAnnounce) {
+  std::vector<std::string> args = ServeArgs(img_, testing::NamespaceLan::kInterface, kGroup);
+  const auto announce = std::find(args.begin(), args.end(), "--announce");
+  args.erase(announce, announce + 2);
+  args[std::find(args.begin(), args.end(), "--min-clients") - args.begin() + 1] = "1";
+  ChildProcess server(lan_->InServer(args));
+  ChildProcess client(lan_->InReceiver(1, {FLEETCAST_CLIENT_BIN, "receive", "--server", "auto",
+                                           "--target", Target(1), "--node-id", "node1"}));
+  const ProgramResult c = client.Wait(kTimeout);
+  ExpectOk(c, "client");
+  EXPECT_NE(c.err.find("listening for announces on 239.77.0.254:7009 and [ff15::fc:7009]:7009"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find("found server [fd7c::1]:7630"), std::string::npos) << c.err;
+  ExpectOk(server.Wait(kTimeout), "server");
+  EXPECT_EQ(testing::ReadFileBytes(Target(1)), raw_);
 }
 
 TEST_F(Ipv6LanDeployTest, GroupOnAnInterfaceWithoutIPv6IsOneLine) {
