@@ -67,12 +67,14 @@ fi
 
 # deploy PORT TAG [RECEIVE_ARGS...]: sample.fcimg to the 4 nodes' disks;
 # serve's output in serve$TAG.out and .log, node I's log in nodeI$TAG.log.
-# Sets status to 1 if a program failed.
+# serve_args: more options for serve. Sets status to 1 if a program failed.
+serve_args=()
 deploy() {
   local port=$1 tag=$2 i pid serve_pid pids=()
   shift 2
   in_server "$server" serve "$work/sample.fcimg" --interface "$iface" --min-clients 4 \
-    --max-wait 30 --rate 1g --port "$port" >"$work/serve$tag.out" 2>"$work/serve$tag.log" &
+    --max-wait 30 --rate 1g --port "$port" "${serve_args[@]}" >"$work/serve$tag.out" \
+    2>"$work/serve$tag.log" &
   serve_pid=$!
   for i in 1 2 3 4; do
     in_node "$i" "$client" receive --server "$server_addr:$port" --target "$work/node$i.raw" \
@@ -98,7 +100,11 @@ check_disks() {
   [[ $status -eq 0 ]] || { echo "demo: error: $1 failed; logs in $work"; exit 1; }
 }
 
+# The first deployment checks the LAN first (serve --netcheck): loss per
+# receiver at each rate, then the image to the same 4 nodes.
+serve_args=(--netcheck --netcheck-rates 100m,500m,1g --netcheck-duration 1)
 deploy 7010 ""
+serve_args=()
 grep -E "pass [0-9]+:" "$work/serve.log" | sed 's/^.*info: /  /'
 cat "$work/serve.out"
 check_disks "the deployment"
