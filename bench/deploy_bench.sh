@@ -60,14 +60,7 @@ s = json.load(sys.stdin)[0]["stats64"]
 print(s["tx"]["bytes"], s["tx"]["packets"], s["rx"]["bytes"])'
 }
 
-declare -A want raw stored
-for m in $images; do
-  raw[$m]=$(stat -c %s "$work/$m.raw")
-  stored[$m]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])' \
-    <<<"$("$build/fleetcast-server" info "$work/$m.fcimg" --json)")
-  want[$m]=$($digest_cmd <"$work/$m.raw" | cut -d' ' -f1)
-  cat "$work/$m.fcimg" >/dev/null # page cache: the server reads from memory
-done
+image_facts $images
 
 # wait_joined TOOL GROUP: until all N receivers' bridge ports have joined
 # GROUP (IGMP snooping), so the sender starts with every receiver waiting;

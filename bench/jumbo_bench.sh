@@ -41,14 +41,7 @@ bench/make-images.sh "$work" "$build"
 lan_cleanup_on_exit
 mount_rx "$(((n + 1) * 600))" fcjbench-rx
 
-declare -A raw stored want
-for m in $images; do
-  raw[$m]=$(stat -c %s "$work/$m.raw")
-  stored[$m]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])' \
-    <<<"$("$build/fleetcast-server" info "$work/$m.fcimg" --json)")
-  want[$m]=$($digest_cmd <"$work/$m.raw" | cut -d' ' -f1)
-  cat "$work/$m.fcimg" >/dev/null # page cache: the server reads from memory
-done
+image_facts $images
 
 counters() { # tx_bytes tx_packets of the server's veth
   ip -n "$srv" -s -j link show fcnet0 |

@@ -35,6 +35,20 @@ mount_rx() {
   mount -t tmpfs -o "size=${1}M" "$2" "$rx"
 }
 
+# image_facts IMAGE...: fills the maps raw, stored and want (raw bytes,
+# stored bytes, digest with $digest_cmd) of $work/IMAGE.raw and .fcimg, and
+# reads each .fcimg once so the server reads it from memory.
+image_facts() {
+  local m
+  declare -gA raw stored want
+  for m in "$@"; do
+    raw[$m]=$(stat -c %s "$work/$m.raw")
+    stored[$m]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])' \
+      <<<"$("$build/fleetcast-server" info "$work/$m.fcimg" --json)")
+    want[$m]=$($digest_cmd <"$work/$m.raw" | cut -d' ' -f1)
+    cat "$work/$m.fcimg" >/dev/null
+  done
+}
 now() { date +%s.%N; }
 calc() { echo "$*" | bc -l; }
 fmt() { LC_ALL=C printf "%.${1}f" "$2"; }
