@@ -203,5 +203,28 @@ TEST(NetcheckReport, SvgAxisFollowsTheLargestLoss) {
   EXPECT_EQ(svg.find(">5%</text>"), std::string::npos);
 }
 
+TEST(NetcheckReport, SvgDashesLinesThatLieOnAnotherSoEveryReceiverShows) {
+  Netcheck c = ThreeReceivers();
+  c.receivers.push_back({"n4", c.receivers[0].steps});
+  c.receivers.push_back({"n5", c.receivers[0].steps});
+  const std::string svg = SvgPlot(c);
+  EXPECT_EQ(Count(svg, "<polyline"), 5u);
+  // n1, n4 and n5 coincide: n1 solid, n4 and n5 one dash in three each, at
+  // their own offset; their legend entries name the line they lie on.
+  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"12.0\""), 2u);
+  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"6.0\""), 2u);
+  EXPECT_NE(svg.find(">n4 (25M) = n1</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n5 (25M) = n1</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n1 (25M)</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n2 (25M)</text>"), std::string::npos);  // close to n1, not on it
+  EXPECT_NE(svg.find(">a = b: a's line lies on b's</text>"), std::string::npos);
+}
+
+TEST(NetcheckReport, SvgWithoutCoincidingLinesHasNoOverlapNote) {
+  const std::string svg = SvgPlot(ThreeReceivers());
+  EXPECT_EQ(svg.find("stroke-dashoffset"), std::string::npos);
+  EXPECT_EQ(svg.find("lies on"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fleetcast::netcheck
