@@ -136,6 +136,7 @@ struct Overlap {
 std::vector<double> Ys(const std::vector<size_t>& steps, const Axes& axes,
                        const ReceiverResult& r) {
   std::vector<double> ys;
+  ys.reserve(steps.size());
   for (size_t i : steps) ys.push_back(i < r.steps.size() ? axes.Y(r.steps[i].loss()) : -1);
   return ys;
 }
@@ -214,7 +215,9 @@ std::string Legend(const Netcheck& check, const std::vector<std::string>& colors
     const std::string on = o.on < 0 ? "" : " = " + check.receivers[static_cast<size_t>(o.on)].node;
     out += Line(kRight + 24, y - 4, kRight + 44, y - 4,
                 "stroke=\"" + colors[i] + "\" stroke-width=\"3\"" + Dashes(o));
-    out += Text(kRight + 50, y, r.node + " (" + knee + ")" + on, "start");
+    std::string label = r.node + " (" + knee + ")";
+    label += on;
+    out += Text(kRight + 50, y, label, "start");
   }
   out += Text(kRight + 24, kBottom + 40, "ring: the knee", "start");
   if (std::any_of(overlaps.begin(), overlaps.end(), [](const Overlap& o) { return o.on >= 0; })) {

@@ -127,6 +127,9 @@ TEST(NetcheckReport, RatesForTablesAndSentences) {
   EXPECT_EQ(RateText(2'500'000'000), "2.5G");
   EXPECT_EQ(RateText(99'140'000), "99.1M");
   EXPECT_EQ(RateText(64'000), "64k");
+  EXPECT_EQ(RateText(999'600'000), "1G");  // rounds into the next unit
+  EXPECT_EQ(RateText(999'600), "1M");
+  EXPECT_EQ(RateText(999'400'000), "999M");
   EXPECT_EQ(RateWords(500'000'000), "500 Mbit/s");
   EXPECT_EQ(RateWords(900), "900 bit/s");
 }
