@@ -20,6 +20,7 @@ constexpr double kLeft = 70;  // the plot area
 constexpr double kRight = 560;
 constexpr double kTop = 50;
 constexpr double kBottom = 380;
+constexpr double kLegendText = kRight + 50;
 // Lines closer than this at every point look like one line.
 constexpr double kCoincidePx = 1.5;
 constexpr double kDashPx = 6;
@@ -202,22 +203,38 @@ std::string Series(const Netcheck& check, const std::vector<size_t>& steps, cons
   return out + "</g>\n";
 }
 
-std::string Legend(const Netcheck& check, const std::vector<std::string>& colors,
-                   const std::vector<Overlap>& overlaps) {
-  std::string out = Text(kRight + 24, kTop + 4, "receiver (knee)", "start");
+// Per receiver: "node (knee)", and " = other" when its line lies on another's.
+std::vector<std::string> LegendLabels(const Netcheck& check, const std::vector<Overlap>& overlaps) {
+  std::vector<std::string> labels;
+  labels.reserve(check.receivers.size());
   for (size_t i = 0; i < check.receivers.size(); ++i) {
     const ReceiverResult& r = check.receivers[i];
-    const double y = kTop + 24 + 20 * static_cast<double>(i);
     const Knee k = FindKnee(check, r);
     std::string knee = k.found ? RateText(k.rate_bits) : "none up to " + RateText(k.rate_bits);
     if (k.found && k.rate_bits == 0) knee = "below the lowest rate";
-    const Overlap& o = overlaps[i];
-    const std::string on = o.on < 0 ? "" : " = " + check.receivers[static_cast<size_t>(o.on)].node;
-    out += Line(kRight + 24, y - 4, kRight + 44, y - 4,
-                "stroke=\"" + colors[i] + "\" stroke-width=\"3\"" + Dashes(o));
     std::string label = r.node + " (" + knee + ")";
-    label += on;
-    out += Text(kRight + 50, y, label, "start");
+    if (overlaps[i].on >= 0)
+      label += " = " + check.receivers[static_cast<size_t>(overlaps[i].on)].node;
+    labels.push_back(std::move(label));
+  }
+  return labels;
+}
+
+// Wide enough for the longest label (about 7 px a character at 12 px).
+double WidthFor(const std::vector<std::string>& labels) {
+  size_t longest = 0;
+  for (const std::string& label : labels) longest = std::max(longest, label.size());
+  return std::max(kWidth, kLegendText + 7.2 * static_cast<double>(longest) + 12);
+}
+
+std::string Legend(const std::vector<std::string>& labels, const std::vector<std::string>& colors,
+                   const std::vector<Overlap>& overlaps) {
+  std::string out = Text(kRight + 24, kTop + 4, "receiver (knee)", "start");
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const double y = kTop + 24 + 20 * static_cast<double>(i);
+    out += Line(kRight + 24, y - 4, kRight + 44, y - 4,
+                "stroke=\"" + colors[i] + "\" stroke-width=\"3\"");
+    out += Text(kLegendText, y, labels[i], "start");
   }
   out += Text(kRight + 24, kBottom + 40, "ring: the knee", "start");
   if (std::any_of(overlaps.begin(), overlaps.end(), [](const Overlap& o) { return o.on >= 0; })) {
@@ -249,18 +266,20 @@ std::string SvgPlot(const Netcheck& check) {
     colors.emplace_back(kColors[i % (sizeof(kColors) / sizeof(kColors[0]))]);
   }
   const double height = std::max(kHeight, kTop + 40 + 20 * static_cast<double>(colors.size()));
+  const std::vector<Overlap> overlaps = Overlaps(check, steps, axes);
+  const std::vector<std::string> labels = LegendLabels(check, overlaps);
+  const double width = WidthFor(labels);
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "
       "xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-      N(kWidth) + "\" height=\"" + N(height) + "\" viewBox=\"0 0 " + N(kWidth) + " " + N(height) +
+      N(width) + "\" height=\"" + N(height) + "\" viewBox=\"0 0 " + N(width) + " " + N(height) +
       "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   out += Frame(check, steps, axes);
-  const std::vector<Overlap> overlaps = Overlaps(check, steps, axes);
   for (size_t i = 0; i < check.receivers.size(); ++i) {
     out += Series(check, steps, axes, check.receivers[i], colors[i], overlaps[i]);
   }
-  out += Legend(check, colors, overlaps);
+  out += Legend(labels, colors, overlaps);
   return out + "</svg>\n";
 }
 
