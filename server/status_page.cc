@@ -26,6 +26,7 @@ const std::string_view kStatusPage = R"html(<!doctype html>
   #totals dt { font-weight: 600; }
   #totals dd { margin: 0 0 0 .3em; }
   #totals div { display: flex; }
+  #netcheck-plot { max-width: 100%; height: auto; }
   td.state { font-weight: 600; border-radius: 3px; }
   tr[data-state] td.state { background: #eee; }
   tr[data-state="receiving"] td.state, tr[data-state="writing"] td.state { background: #cde4ff; }
