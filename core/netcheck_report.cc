@@ -225,7 +225,13 @@ std::vector<std::string> Findings(const Netcheck& check) {
 }
 
 std::string RateText(uint64_t bits) {
-  const double v = static_cast<double>(bits);
+  // Rounded to three digits before the unit is chosen: 999.6M is "1G", not
+  // "1e+03M".
+  double v = static_cast<double>(bits);
+  if (v > 0) {
+    const double scale = std::pow(10.0, std::floor(std::log10(v)) - 2);
+    v = std::round(v / scale) * scale;
+  }
   if (v >= 1e9) return Num("%.3g", v / 1e9) + "G";
   if (v >= 1e6) return Num("%.3g", v / 1e6) + "M";
   if (v >= 1e3) return Num("%.3g", v / 1e3) + "k";

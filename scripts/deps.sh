@@ -15,6 +15,8 @@ packages=(
   # tools the demo, tests and benchmarks run
   zstd fdisk e2fsprogs util-linux coreutils iproute2 nftables partclone
   ntfs-3g libhivex-bin
+  # bench/netcheck_bench.sh: the UDP figure it sets beside netcheck's
+  iperf3
   # the .deb packages (cpack, dpkg-shlibdeps, help2man), their install test and lintian
   dpkg-dev help2man man-db debootstrap lintian
   # the status page's browser test

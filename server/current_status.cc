@@ -9,9 +9,32 @@ void CurrentStatus::Set(StatusSource* source) {
   source_ = source;
 }
 
+void CurrentStatus::SetNetcheck(const netcheck::Netcheck& check) {
+  nlohmann::json json = nlohmann::json::parse(netcheck::JsonText(check));
+  auto svg = std::make_shared<const std::string>(netcheck::SvgPlot(check));
+  std::lock_guard<std::mutex> lock(netcheck_mu_);
+  netcheck_json_ = std::move(json);
+  netcheck_table_ = netcheck::TableText(check);
+  netcheck_svg_ = std::move(svg);
+}
+
 nlohmann::json CurrentStatus::Snapshot() {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  return source_->Snapshot();
+  nlohmann::json snapshot;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    snapshot = source_->Snapshot();
+  }
+  std::lock_guard<std::mutex> lock(netcheck_mu_);
+  if (netcheck_svg_ != nullptr) {
+    snapshot["netcheck"] = netcheck_json_;
+    snapshot["netcheck_table"] = netcheck_table_;
+  }
+  return snapshot;
+}
+
+std::shared_ptr<const std::string> CurrentStatus::NetcheckSvg() {
+  std::lock_guard<std::mutex> lock(netcheck_mu_);
+  return netcheck_svg_;
 }
 
 std::string CurrentStatus::Metrics() {

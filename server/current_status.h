@@ -2,13 +2,18 @@
 // forwarding to the running deployment's own source. serve --deployments
 // runs one deployment after another behind the same status page; Set swaps
 // the source while no call is inside it, so the old one (and the deployment
-// it points into) can be destroyed once Set returns. Any thread.
+// it points into) can be destroyed once Set returns. It also holds the
+// result of serve --netcheck, which outlives every deployment: the plot at
+// /netcheck.svg, the JSON and table in the snapshot. Any thread.
 #ifndef FLEETCAST_SERVER_CURRENT_STATUS_H_
 #define FLEETCAST_SERVER_CURRENT_STATUS_H_
 
+#include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
+#include "core/netcheck_report.h"
 #include "server/status_http.h"
 
 namespace fleetcast {
@@ -21,6 +26,10 @@ class CurrentStatus : public StatusSource {
   /// Waits for calls into the current source to return, then forwards to
   /// `source` from now on.
   void Set(StatusSource* source);
+  /// The netcheck that ran before the deployments: from now on the snapshot
+  /// carries it as "netcheck" (its JSON) and "netcheck_table" (its table),
+  /// and NetcheckSvg its plot.
+  void SetNetcheck(const netcheck::Netcheck& check);
 
   nlohmann::json Snapshot() override;
   std::string Metrics() override;
@@ -31,10 +40,15 @@ class CurrentStatus : public StatusSource {
   Result<std::string> BootScript(const std::string& mac) override;
   Result<std::string> IssueToken(const std::string& node) override;
   std::shared_ptr<const std::string> BootFile(const std::string& name) override;
+  std::shared_ptr<const std::string> NetcheckSvg() override;
 
  private:
   std::shared_mutex mu_;  // shared by forwarded calls, exclusive in Set
   StatusSource* source_;
+  std::mutex netcheck_mu_;  // guards the three below
+  nlohmann::json netcheck_json_;
+  std::string netcheck_table_;
+  std::shared_ptr<const std::string> netcheck_svg_;
 };
 
 }  // namespace fleetcast

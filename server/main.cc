@@ -161,6 +161,15 @@ int Body(int argc, char** argv) {
   netcheck_cmd->add_option("--key", netcheck.key, "NAME.key (keygen) the clients pin");
   netcheck_cmd->add_option("--json", netcheck.json, "write the result as JSON to FILE");
   netcheck_cmd->add_option("--svg", netcheck.svg, "write a plot of loss against rate to FILE");
+  bool netcheck_no_announce = false;
+  CLI::Option* netcheck_announce_opt =
+      netcheck_cmd
+          ->add_option("--announce", netcheck.announce,
+                       "GROUP:PORT ([GROUP]:PORT for IPv6) to announce this check on, once a "
+                       "second, for boot media")
+          ->capture_default_str();
+  netcheck_cmd->add_flag("--no-announce", netcheck_no_announce, "do not announce this check")
+      ->excludes(netcheck_announce_opt);
 
   fleetcast::CtlOptions ctl;
   CLI::App* ctl_cmd =
@@ -200,6 +209,7 @@ int Body(int argc, char** argv) {
   if (*ctl_cmd) s = fleetcast::RunCtl(ctl);
   if (*netcheck_cmd) {
     netcheck.max_wait = std::chrono::seconds(netcheck_wait);
+    if (netcheck_no_announce) netcheck.announce.clear();
     fleetcast::Result<std::vector<uint64_t>> parsed = fleetcast::ParseRates(rates);
     if (parsed.ok()) netcheck.rates = *parsed;
     s = parsed.ok() ? fleetcast::RunNetcheck(netcheck) : parsed.status();

@@ -18,6 +18,7 @@
 #include "platform/interface_mtu.h"
 #include "platform/key_files.h"
 #include "platform/net.h"
+#include "server/announcer.h"
 #include "server/control_server.h"
 #include "server/netcheck_clients.h"
 #include "server/probe_sender.h"
@@ -52,6 +53,10 @@ Status CheckOptions(const NetcheckOptions& o, IpAddress* group) {
                                    ": use 0.1..600 seconds per rate");
   }
   if (o.rates.empty()) return Status::InvalidArgument("--rates: give at least one rate");
+  if (!o.announce.empty()) {
+    Result<announce::Endpoint> at = announce::ParseEndpoint(o.announce);
+    if (!at.ok()) return at.status();
+  }
   // A jumbo datagram larger than the interface's MTU would be fragmented
   // here and prove nothing about the LAN.
   Result<uint32_t> mtu = InterfaceMtu(o.interface);
@@ -62,6 +67,24 @@ Status CheckOptions(const NetcheckOptions& o, IpAddress* group) {
                                    ") or check with a smaller --mtu");
   }
   return Status::OK();
+}
+
+// Announces the check as serve announces a deployment (serve.cc), on the
+// IPv6 default group for an IPv6 check left at the default. A check has no
+// image: it is named "netcheck", with a digest of zeros, and no status page.
+Result<std::unique_ptr<Announcer>> AnnounceCheck(const NetcheckOptions& o, const IpAddress& group,
+                                                 const IpAddress& address) {
+  std::string endpoint = o.announce;
+  if (group.is_v6() && endpoint == announce::Endpoint().ToString()) {
+    endpoint = announce::Endpoint{announce::kDefaultGroup6, announce::kDefaultPort}.ToString();
+  }
+  const announce::Announce what{.server = address.ToString(false),
+                                .port = o.port,
+                                .image = "netcheck",
+                                .digest = std::string(announce::kDigestDigits, '0'),
+                                .group = o.group,
+                                .http_port = 0};
+  return Announcer::Start(endpoint, o.interface, o.ttl, what);
 }
 
 Result<sign::SecretKey> ServerKey(const std::string& path) {
@@ -242,6 +265,8 @@ Status RunNetcheck(const NetcheckOptions& options) {
     return Status::IOError(JoinHostPort(address->ToString(), options.port) + ": " +
                            e.code().message() + "; choose another --port");
   }
+  Result<std::unique_ptr<Announcer>> announcer = AnnounceCheck(options, group, *address);
+  if (!announcer.ok()) return announcer.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
@@ -286,6 +311,7 @@ Status NetcheckFirst::Run(MulticastSender* socket, const std::atomic<bool>* stop
   Result<netcheck::Netcheck> check =
       fleetcast::Run(options_, socket, clients_.get(), session_, key_, /*release=*/false, stop);
   if (!check.ok()) return check.status();
+  result_ = *check;
   return Print(options_, *check);
 }
 

@@ -13,9 +13,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/announce.h"
+#include "core/netcheck_report.h"
 #include "core/status.h"
 
 namespace fleetcast {
@@ -33,6 +36,9 @@ struct NetcheckOptions {
   std::string key;   // NAME.key the clients pin (serve --key); "": a new one
   std::string json;  // write the result here too
   std::string svg;   // and the plot here
+  // Where to announce the check, as serve does, so that boot media without
+  // fleetcast.server= find it; "" for none (--no-announce).
+  std::string announce = announce::Endpoint().ToString();
 };
 
 Status RunNetcheck(const NetcheckOptions& options);
@@ -51,12 +57,15 @@ class NetcheckFirst {
   /// Waits for options.min_clients, runs the check and prints its table
   /// (and writes options.json, options.svg); the clients stay connected.
   Status Run(MulticastSender* socket, const std::atomic<bool>* stop);
+  /// The check's result once Run succeeded (for the status page), or null.
+  const netcheck::Netcheck* result() const { return result_ ? &*result_ : nullptr; }
 
  private:
   NetcheckOptions options_;
   uint32_t session_;
   std::array<uint8_t, 32> key_;
   std::unique_ptr<NetcheckClients> clients_;
+  std::optional<netcheck::Netcheck> result_;
 };
 
 /// "100m,500m,1g" -> bits per second each, increasing; an error line

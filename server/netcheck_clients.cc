@@ -16,8 +16,11 @@ constexpr auto kPoll = std::chrono::milliseconds(100);
 
 void NetcheckClients::Join(const std::string& node, Sender sender) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Left waiting, it would time out before a long check ends; it hears why
+  // at once instead, and exits.
   if (started_ && then_deploy_) {
-    spdlog::info("{}: joined during the netcheck; it joins the deployment after it", node);
+    spdlog::warn("{}: joined after the netcheck's test traffic began; turned away", node);
+    sender(control::Error{kLateForDeploy});
     return;
   }
   if (started_) {

@@ -3,7 +3,7 @@
 // the check's thread runs on them: for enough clients, for them to join the
 // test group, for their reports. Every joining client is sent the check's
 // `netcheck` message at once; one that joins after the traffic began is
-// turned away. Thread-safe: the control server's thread calls the On*
+// turned away with a line saying so. Thread-safe: the control server's thread calls the On*
 // methods, the check's thread waits.
 #ifndef FLEETCAST_SERVER_NETCHECK_CLIENTS_H_
 #define FLEETCAST_SERVER_NETCHECK_CLIENTS_H_
@@ -26,9 +26,16 @@ class NetcheckClients {
  public:
   using Sender = std::function<void(const control::Message&)>;
 
+  /// What a client that joins serve --netcheck after its test traffic
+  /// began is told (the check may run longer than the client waits).
+  static constexpr const char* kLateForDeploy =
+      "a netcheck is running without this client; start the clients before the check, or this "
+      "one again once the check is over to join the deployment";
+
   /// `check`: the message every client gets when it says hello. With
-  /// `then_deploy` (serve --netcheck), a client that joins after the test
-  /// traffic began is not turned away but left to wait for the deployment.
+  /// `then_deploy` (serve --netcheck), the clients stay for the deployment;
+  /// one that joins after the test traffic began is turned away with
+  /// kLateForDeploy.
   explicit NetcheckClients(control::Netcheck check, bool then_deploy = false)
       : check_(std::move(check)), then_deploy_(then_deploy) {}
 

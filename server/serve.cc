@@ -625,6 +625,8 @@ Status RunServe(const ServeOptions& options) {
     // The clients it measured stay connected and go on to the deployment.
     Status c = netcheck->Run(&*socket, &stop);
     if (!c.ok() && !stop) spdlog::error("netcheck: {}; deploying anyway", c.message());
+    if (netcheck->result() != nullptr) status.SetNetcheck(*netcheck->result());
+    for (auto& h : http->servers) h->Notify();
     RunOnIo(io, [&] { server->EndNetcheck(); });
   }
   Status s;

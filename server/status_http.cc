@@ -34,6 +34,7 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
 constexpr std::string_view kJsonType = "application/json";
 constexpr std::string_view kTextType = "text/plain; charset=utf-8";
+constexpr std::string_view kSvgType = "image/svg+xml";
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 // The body of an event stream runs until the connection closes.
 constexpr std::string_view kEventStreamHeader =
@@ -61,6 +62,7 @@ enum class Endpoint {
   kState,
   kEvents,
   kMetrics,
+  kNetcheckSvg,
   kStartNow,
   kHold,
   kUnhold,
@@ -141,6 +143,7 @@ Route MatchRoute(std::string_view path) {
   const std::vector<std::string>& p = *parts;
   if (p.empty()) return {Endpoint::kPage, ""};
   if (p.size() == 1 && p[0] == "metrics") return {Endpoint::kMetrics, ""};
+  if (p.size() == 1 && p[0] == "netcheck.svg") return {Endpoint::kNetcheckSvg, ""};
   if (p.size() == 1 && p[0] == "boot.ipxe") return {Endpoint::kBootChain, ""};
   if (p.size() == 2 && p[0] == "boot" && !p[1].empty()) return {Endpoint::kBootScript, p[1]};
   if (p.size() == 3 && p[0] == "boot" && p[1] == "files") return {Endpoint::kBootFile, p[2]};
@@ -157,6 +160,7 @@ http::verb MethodFor(Endpoint e) {
     case Endpoint::kState:
     case Endpoint::kEvents:
     case Endpoint::kMetrics:
+    case Endpoint::kNetcheckSvg:
     case Endpoint::kBootChain:
     case Endpoint::kBootScript:
     case Endpoint::kBootFile:
@@ -262,6 +266,15 @@ Response IssueTokenResponse(StatusSource* source, const Request& req, const std:
   return JsonResponse(req, http::status::ok, {{"node", node}, {"token", *token}});
 }
 
+Response NetcheckSvgResponse(StatusSource* source, const Request& req) {
+  const std::shared_ptr<const std::string> svg = source->NetcheckSvg();
+  if (svg == nullptr) {
+    return ErrorResponse(req, http::status::not_found,
+                         "no netcheck ran; start serve with --netcheck");
+  }
+  return MakeResponse(req, http::status::ok, kSvgType, *svg);
+}
+
 Response BootScriptResponse(StatusSource* source, const Request& req, const std::string& mac) {
   Result<std::string> script = source->BootScript(mac);
   if (!script.ok())
@@ -280,6 +293,8 @@ Response Answer(StatusSource* source, const Request& req, const Route& route,
       return JsonResponse(req, http::status::ok, source->Snapshot());
     case Endpoint::kMetrics:
       return MakeResponse(req, http::status::ok, kMetricsType, source->Metrics());
+    case Endpoint::kNetcheckSvg:
+      return NetcheckSvgResponse(source, req);
     case Endpoint::kStartNow:
       return ActionResponse(req, source->StartNow());
     case Endpoint::kHold:

@@ -57,6 +57,8 @@ class StatusSource {
   virtual std::shared_ptr<const std::string> BootFile(const std::string& /*name*/) {
     return nullptr;
   }
+  /// serve --netcheck: the check's plot (SVG text) once it ran, or null.
+  virtual std::shared_ptr<const std::string> NetcheckSvg() { return nullptr; }
 
  protected:
   static Status NoBoot() {
@@ -70,6 +72,7 @@ class StatusSource {
 ///   GET  /api/events                      text/event-stream: "data: <snapshot>\n\n" on connect
 ///                                         and after Notify; ": keep-alive" comments
 ///   GET  /metrics                         Metrics(), text/plain; version=0.0.4
+///   GET  /netcheck.svg                    NetcheckSvg(), image/svg+xml; 404 before a check
 ///   POST /api/start-now                   StartNow()            } operator token, else 401;
 ///   POST /api/groups/<name>/hold          Hold(name, true)      } refused: 404 (NotFound),
 ///   POST /api/groups/<name>/release-hold  Hold(name, false)     } 400 (InvalidArgument),

@@ -26,6 +26,7 @@ const std::string_view kStatusPage = R"html(<!doctype html>
   #totals dt { font-weight: 600; }
   #totals dd { margin: 0 0 0 .3em; }
   #totals div { display: flex; }
+  #netcheck-plot { max-width: 100%; height: auto; }
   td.state { font-weight: 600; border-radius: 3px; }
   tr[data-state] td.state { background: #eee; }
   tr[data-state="receiving"] td.state, tr[data-state="writing"] td.state { background: #cde4ff; }
@@ -64,6 +65,11 @@ const std::string_view kStatusPage = R"html(<!doctype html>
     <th>Forged</th><th>Elapsed</th><th>Reason</th><th></th></tr></thead>
   <tbody></tbody>
 </table>
+<section id="netcheck" hidden>
+  <h2>Netcheck</h2>
+  <img id="netcheck-plot" alt="netcheck: loss against offered rate per receiver">
+  <pre id="netcheck-table"></pre>
+</section>
 <script>
 'use strict';
 // Live view of the deployment: every snapshot from /api/events replaces what
@@ -214,6 +220,14 @@ function renderTotals(totals) {
   }
 }
 
+// serve --netcheck: the check's plot and table, once it ran (it runs once).
+function renderNetcheck(state) {
+  if (!state.netcheck || !$('#netcheck').hidden) return;
+  $('#netcheck-plot').src = '/netcheck.svg';
+  $('#netcheck-table').textContent = state.netcheck_table || '';
+  $('#netcheck').hidden = false;
+}
+
 function render(state) {
   const nodes = state.nodes || [];
   const groups = state.groups || [];
@@ -227,6 +241,7 @@ function render(state) {
   for (const g of groups) renderGroup(groupBody, g, bootOrder);
   dropOthers(groupBody, 'group', new Set(groups.map((g) => String(g.name))));
   renderTotals(state.totals);
+  renderNetcheck(state);
   document.body.dataset.updates = String(++updates);
 }
 

@@ -7,8 +7,9 @@
 // #connection, tr[data-node="<node>"] (data-state; cells .hostname .node
 // .group .state .progress .mbps .loss .elapsed .reason; button .release),
 // tr[data-group="<name>"] (data-held; cells .boot-order .name .waiting-for
-// .held; button .hold), #totals div[data-total="<key>"], and body[data-updates]
-// counting the snapshots rendered.
+// .held; button .hold), #totals div[data-total="<key>"], #netcheck (shown once
+// the snapshot carries a netcheck: img #netcheck-plot, pre #netcheck-table),
+// and body[data-updates] counting the snapshots rendered.
 #ifndef FLEETCAST_SERVER_STATUS_PAGE_H_
 #define FLEETCAST_SERVER_STATUS_PAGE_H_
 

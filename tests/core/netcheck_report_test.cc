@@ -127,6 +127,9 @@ TEST(NetcheckReport, RatesForTablesAndSentences) {
   EXPECT_EQ(RateText(2'500'000'000), "2.5G");
   EXPECT_EQ(RateText(99'140'000), "99.1M");
   EXPECT_EQ(RateText(64'000), "64k");
+  EXPECT_EQ(RateText(999'600'000), "1G");  // rounds into the next unit
+  EXPECT_EQ(RateText(999'600), "1M");
+  EXPECT_EQ(RateText(999'400'000), "999M");
   EXPECT_EQ(RateWords(500'000'000), "500 Mbit/s");
   EXPECT_EQ(RateWords(900), "900 bit/s");
 }
@@ -201,6 +204,39 @@ TEST(NetcheckReport, SvgAxisFollowsTheLargestLoss) {
   const std::string svg = SvgPlot(c);
   EXPECT_NE(svg.find(">2%</text>"), std::string::npos);  // 1.5% at most
   EXPECT_EQ(svg.find(">5%</text>"), std::string::npos);
+}
+
+TEST(NetcheckReport, SvgDashesLinesThatLieOnAnotherSoEveryReceiverShows) {
+  Netcheck c = ThreeReceivers();
+  c.receivers.push_back({"n4", c.receivers[0].steps});
+  c.receivers.push_back({"n5", c.receivers[0].steps});
+  const std::string svg = SvgPlot(c);
+  EXPECT_EQ(Count(svg, "<polyline"), 5u);
+  // n1, n4 and n5 coincide: n1 solid, n4 and n5 one dash in three each, at
+  // their own offset; their legend entries name the line they lie on.
+  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"12.0\""), 1u);
+  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"6.0\""), 1u);
+  // The legend is wide enough for "n4 (25M) = n1"; a plain one keeps 780 px.
+  EXPECT_NE(svg.find("width=\"780.0\""), std::string::npos);
+  EXPECT_NE(svg.find(">n4 (25M) = n1</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n5 (25M) = n1</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n1 (25M)</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">n2 (25M)</text>"), std::string::npos);  // close to n1, not on it
+  EXPECT_NE(svg.find(">a = b: a's line lies on b's</text>"), std::string::npos);
+}
+
+TEST(NetcheckReport, SvgWidensForLongLegendLabels) {
+  Netcheck c = ThreeReceivers();
+  c.receivers.push_back({"rack-07-node-31", c.receivers[0].steps});
+  // "rack-07-node-31 (25M) = n1": 26 characters from x 610.
+  EXPECT_NE(SvgPlot(c).find("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"809.2\""),
+            std::string::npos);
+}
+
+TEST(NetcheckReport, SvgWithoutCoincidingLinesHasNoOverlapNote) {
+  const std::string svg = SvgPlot(ThreeReceivers());
+  EXPECT_EQ(svg.find("stroke-dashoffset"), std::string::npos);
+  EXPECT_EQ(svg.find("lies on"), std::string::npos);
 }
 
 }  // namespace

@@ -50,6 +50,23 @@ TEST_F(NetcheckClientsTest, WaitsForEnoughClientsThenOnlyForTheReadyOnes) {
             "the netcheck ran without this client: it did not join the test group within 10 s");
 }
 
+TEST_F(NetcheckClientsTest, BeforeADeploymentALateClientIsToldWhyAtOnce) {
+  NetcheckClients first{check_, /*then_deploy=*/true};
+  first.Join("a", To("a"));
+  first.OnReady("a");
+  EXPECT_EQ(first.WaitForReady(std::chrono::seconds(60), &stop_), std::vector<std::string>{"a"});
+  first.Join("late", To("late"));
+  ASSERT_EQ(inbox_["late"].size(), 1u);
+  EXPECT_EQ(std::get<control::Error>(inbox_["late"][0]).message,
+            "a netcheck is running without this client; start the clients before the check, or "
+            "this one again once the check is over to join the deployment");
+  // The check goes on with a alone.
+  EXPECT_EQ(first.WaitForReports({"a"}, std::chrono::milliseconds(1), &stop_).size(), 0u);
+  first.Send({"a", "late"}, control::NetcheckEnd{{10}});
+  EXPECT_EQ(inbox_["late"].size(), 1u);
+  EXPECT_EQ(Last("a"), "netcheck_end");
+}
+
 TEST_F(NetcheckClientsTest, CollectsReportsAndForgetsClientsThatLeft) {
   for (const char* node : {"a", "b", "c"}) {
     clients_.Join(node, To(node));

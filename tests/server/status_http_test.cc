@@ -17,6 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/netcheck_report.h"
+#include "server/current_status.h"
+
 namespace fleetcast {
 namespace {
 
@@ -226,7 +229,7 @@ class StatusHttpTest : public ::testing::Test {
     log_ = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", log_));
     server_ = std::make_unique<StatusHttpServer>(
-        io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), &source_, kOperatorToken);
+        io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), &current_, kOperatorToken);
     thread_ = std::thread([this] {
       io_.run();
       ran_out_.set_value();
@@ -260,6 +263,7 @@ class StatusHttpTest : public ::testing::Test {
   }
 
   FakeSource source_;
+  CurrentStatus current_{&source_};  // as serve has it: holds a netcheck's result
   asio::io_context io_;
   std::unique_ptr<StatusHttpServer> server_;
   std::thread thread_;
@@ -295,6 +299,44 @@ TEST_F(StatusHttpTest, MetricsArePrometheusText) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(res.body(), "fleetcast_nodes_done 3\n");
+}
+
+netcheck::Netcheck TwoReceiverCheck() {
+  netcheck::Netcheck c;
+  c.steps = {{10'000'000, 10'000'000, 1472, false}, {20'000'000, 19'000'000, 1472, false}};
+  c.duration_s = 1;
+  netcheck::StepStats clean;
+  clean.sent = 1000;
+  clean.received = 1000;
+  netcheck::StepStats lossy = clean;
+  lossy.received = 900;
+  c.receivers = {{"rcv1", {clean, lossy}}, {"rcv2", {clean, clean}}};
+  return c;
+}
+
+TEST_F(StatusHttpTest, NetcheckPlotIsNotFoundBeforeACheck) {
+  auto client = Connect();
+  const Response res = client->Get("/netcheck.svg");
+  EXPECT_EQ(res.result(), http::status::not_found);
+  EXPECT_EQ(json::parse(res.body())["error"], "no netcheck ran; start serve with --netcheck");
+  EXPECT_FALSE(json::parse(client->Get("/api/state").body()).contains("netcheck"));
+}
+
+TEST_F(StatusHttpTest, NetcheckPlotTableAndJsonAfterTheCheck) {
+  const netcheck::Netcheck check = TwoReceiverCheck();
+  current_.SetNetcheck(check);
+  auto client = Connect();
+  const Response svg = client->Get("/netcheck.svg");
+  EXPECT_EQ(svg.result(), http::status::ok);
+  EXPECT_EQ(svg[http::field::content_type], "image/svg+xml");
+  EXPECT_EQ(svg.body(), netcheck::SvgPlot(check));
+  const json state = json::parse(client->Get("/api/state").body());
+  EXPECT_EQ(state["netcheck"], json::parse(netcheck::JsonText(check)));
+  EXPECT_EQ(state["netcheck_table"], netcheck::TableText(check));
+  EXPECT_EQ(state["nodes"], FakeSource::InitialState()["nodes"]);  // the deployment's, as before
+  const std::string page = client->Get("/").body();
+  EXPECT_NE(page.find("<img id=\"netcheck-plot\""), std::string::npos);
+  EXPECT_NE(page.find("$('#netcheck-plot').src = '/netcheck.svg'"), std::string::npos);
 }
 
 TEST_F(StatusHttpTest, ConnectionServesRequestsInTurn) {
