@@ -57,7 +57,7 @@ bool IsMembershipQuery(std::span<const uint8_t> packet, bool ipv6) {
   if (ipv6) return !packet.empty() && packet[0] == kMldQuery;
   // IPv4, protocol 2 (IGMP); the header is IHL 32-bit words long.
   if (packet.size() < 20 || packet[0] >> 4 != 4 || packet[9] != 2) return false;
-  const size_t header = (packet[0] & 0x0f) * 4u;
+  const size_t header = size_t{packet[0] & 0x0fu} * 4;
   return header >= 20 && packet.size() > header && packet[header] == kIgmpQuery;
 }
 

@@ -319,6 +319,7 @@ std::string JsonText(const Netcheck& check) {
          {"querier_address", r.health.querier_address.empty()
                                  ? ordered_json(nullptr)
                                  : ordered_json(r.health.querier_address)},
+         {"listened_ms", r.health.listened_ms},
          {"interface", r.health.interface},
          {"interface_mtu", r.health.mtu == 0 ? ordered_json(nullptr) : ordered_json(r.health.mtu)},
          {"steps", per_step}});
