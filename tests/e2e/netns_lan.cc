@@ -187,9 +187,9 @@ bool NamespaceLan::DropGroup(const std::string& group) {
   const char* family = group.find(':') == std::string::npos ? "ip" : "ip6";
   return Nft({"ip", "netns", "exec", prefix_ + "br"},
              "add table bridge fcgroup\n"
-             "add chain bridge fcgroup fwd { type filter hook forward priority 0; "
+             "add chain bridge fcgroup cut { type filter hook forward priority 0; "
              "policy accept; }\n"
-             "add rule bridge fcgroup fwd " +
+             "add rule bridge fcgroup cut " +
                  std::string(family) + " daddr " + group + " drop\n");
 }
 
