@@ -2,7 +2,8 @@
 // LAN, each finding asserted line for line in the JSON and on the terminal:
 // the switch's querier off (none heard) and on (heard by every receiver);
 // the switch dropping the test group (no receiver gets anything); one
-// receiver with a smaller MTU than the others (named, with the command).
+// receiver with a smaller MTU than the others (named, with the command);
+// and over IPv6, the MLD querier heard and not.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -21,26 +22,42 @@ constexpr const char* kGroup = "239.77.0.1";  // netcheck's default group
 class NetcheckHealthTest : public ::testing::Test {
  protected:
   // A LAN of two receivers; the querier asks every second unless it is off.
-  void MakeLan(bool querier) {
+  void MakeLan(bool querier, bool ipv6 = false) {
     lan_ = std::make_unique<testing::NamespaceLan>(
-        2, testing::LanOptions{.prefix = "fch", .querier = querier, .query_interval_cs = 100});
+        2, testing::LanOptions{
+               .ipv6 = ipv6, .prefix = "fch", .querier = querier, .query_interval_cs = 100});
     ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
   }
   void TearDown() override { lan_.reset(); }
 
   // Runs a check of two rates of a second each on `port` with both
-  // receivers; every program must succeed. The server's terminal output.
-  std::string RunCheck(uint16_t port) {
-    ChildProcess server(lan_->InServer({FLEETCAST_SERVER_BIN, "netcheck", "--interface",
-                                        testing::NamespaceLan::kInterface, "--rates", "10m,20m",
-                                        "--duration", "1", "--min-clients", "2", "--port",
-                                        std::to_string(port), "--json", dir_ / "nc.json"}));
+  // receivers (to `group6` over IPv6 if given); every program must
+  // succeed. The server's terminal output.
+  std::string RunCheck(uint16_t port, const std::string& group6 = "") {
+    std::vector<std::string> args = {FLEETCAST_SERVER_BIN,
+                                     "netcheck",
+                                     "--interface",
+                                     testing::NamespaceLan::kInterface,
+                                     "--rates",
+                                     "10m,20m",
+                                     "--duration",
+                                     "1",
+                                     "--min-clients",
+                                     "2",
+                                     "--port",
+                                     std::to_string(port),
+                                     "--json",
+                                     dir_ / "nc.json"};
+    if (!group6.empty()) args.insert(args.end(), {"--group", group6});
+    const std::string server_host =
+        group6.empty() ? lan_->server_address() : "[" + lan_->server_address6() + "]";
+    ChildProcess server(lan_->InServer(args));
     std::vector<std::unique_ptr<ChildProcess>> clients;
     for (int i = 1; i <= 2; ++i) {
       clients.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(
-          i, {FLEETCAST_CLIENT_BIN, "receive", "--server",
-              lan_->server_address() + ":" + std::to_string(port), "--target",
-              dir_ / ("unused" + std::to_string(i)), "--node-id", "rcv" + std::to_string(i)})));
+          i, {FLEETCAST_CLIENT_BIN, "receive", "--server", server_host + ":" + std::to_string(port),
+              "--target", dir_ / ("unused" + std::to_string(i)), "--node-id",
+              "rcv" + std::to_string(i)})));
     }
     for (auto& c : clients) {
       const ProgramResult r = c->Wait(kTimeout);
@@ -113,6 +130,32 @@ TEST_F(NetcheckHealthTest, QuerierOnTheSwitchIsHeardAndNothingIsNamed) {
     EXPECT_EQ(r["interface_mtu"], 1500);
   }
   ExpectFindings(out, {});
+}
+
+TEST_F(NetcheckHealthTest, MldQuerierIsHeardForAnIpv6Group) {
+  ASSERT_NO_FATAL_FAILURE(MakeLan(/*querier=*/true, /*ipv6=*/true));
+  const std::string out = RunCheck(7664, "ff15::fc:2");
+  ASSERT_EQ(json_["receivers"].size(), 2u) << json_.dump(1);
+  for (const nlohmann::json& r : json_["receivers"]) {
+    EXPECT_EQ(r["querier"], "seen") << r.dump();
+    // The bridge's MLD querier sends from br0's link-local address.
+    EXPECT_TRUE(r["querier_address"].get<std::string>().starts_with("fe80::")) << r.dump();
+  }
+  ExpectFindings(out, {});
+}
+
+TEST_F(NetcheckHealthTest, NoMldQuerierIsNamedForAnIpv6Group) {
+  ASSERT_NO_FATAL_FAILURE(MakeLan(/*querier=*/false, /*ipv6=*/true));
+  const std::string out = RunCheck(7665, "ff15::fc:2");
+  ASSERT_EQ(json_["receivers"].size(), 2u) << json_.dump(1);
+  for (const nlohmann::json& r : json_["receivers"]) EXPECT_EQ(r["querier"], "not seen");
+  ExpectFindings(out, {"no MLD querier heard on the segment: no receiver got a membership query "
+                       "in the " +
+                       Listened() +
+                       " it listened (a querier asks every 125 s by default: a check this short "
+                       "may miss it); snooping switches then age the group out after ~260 s and "
+                       "the stream stalls; enable an MLD querier on the switch (or on a router "
+                       "for this VLAN), or turn MLD snooping off"});
 }
 
 TEST_F(NetcheckHealthTest, ASwitchDroppingTheGroupReachesNoReceiver) {
