@@ -7,10 +7,12 @@
 #include <mutex>
 #include <thread>
 
+#include "client/querier_watch.h"
 #include "core/datagram_seal.h"
 #include "core/netcheck_report.h"
 #include "core/netcheck_stats.h"
 #include "core/probe_datagram.h"
+#include "platform/interface_mtu.h"
 #include "platform/interrupt.h"
 #include "platform/net.h"
 #include "platform/wake_event.h"
@@ -128,6 +130,18 @@ void LogSteps(const control::Netcheck& check, const std::vector<netcheck::StepSt
   }
 }
 
+// What the receiver saw of its segment: the querier, its interface's MTU.
+netcheck::ReceiverHealth Health(QuerierWatch* querier, const std::string& interface,
+                                const std::string& node) {
+  netcheck::ReceiverHealth h = querier->Finish();
+  h.interface = interface;
+  if (Result<uint32_t> mtu = InterfaceMtu(interface); !interface.empty() && mtu.ok()) h.mtu = *mtu;
+  spdlog::info("node {}: netcheck: {} MTU {}, querier {}{}", node,
+               interface.empty() ? "?" : interface, h.mtu, netcheck::QuerierText(h.querier),
+               h.querier_address.empty() ? "" : " (" + h.querier_address + ")");
+  return h;
+}
+
 }  // namespace
 
 Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
@@ -142,6 +156,9 @@ Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
   }
   Result<MulticastReceiver> rx = MulticastReceiver::Open(join, *group, check.port);
   if (!rx.ok()) return rx.status();
+  // Watches from before netcheck_ready: the whole check is its window.
+  const std::string interface = InterfaceWithAddress(join);
+  QuerierWatch querier(interface, group->is_v6(), join.is_loopback());
   ProbeListener listener(check, group->is_v6(), std::move(rx).value());
   spdlog::info("node {}: netcheck: joined {}:{}, {} steps; waiting for the test traffic", node,
                check.group, check.port, check.rates.size());
@@ -162,7 +179,7 @@ Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
     spdlog::warn("node {}: {} datagrams of the check failed their tag (forged)", node,
                  listener.forged());
   }
-  return conn->Send(control::NetcheckReport{steps});
+  return conn->Send(control::NetcheckReport{steps, Health(&querier, interface, node)});
 }
 
 }  // namespace fleetcast

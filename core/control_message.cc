@@ -74,7 +74,14 @@ json ToJson(const NetcheckReport& m) {
     flat.insert(flat.end(), {s.sent, s.received, s.longest_burst, s.reordered, s.duplicates,
                              s.rate_bits, s.jitter_ns});
   }
-  return {{"type", "netcheck_report"}, {"steps", flat}};
+  const netcheck::ReceiverHealth& h = m.health;
+  return {{"type", "netcheck_report"},
+          {"steps", flat},
+          {"querier", static_cast<uint8_t>(h.querier)},
+          {"querier_address", h.querier_address},
+          {"listened_ms", h.listened_ms},
+          {"interface", h.interface},
+          {"mtu", h.mtu}};
 }
 
 // Reads a field of the right type, or records which one was wrong.
@@ -91,6 +98,12 @@ class Fields {
     }
     return static_cast<T>(it->get<uint64_t>());
   }
+  // Fields added after a message's first version: absent is `fallback`.
+  template <typename T>
+  T OptionalUnsigned(const char* key, T fallback) {
+    return j_.contains(key) ? Unsigned<T>(key) : fallback;
+  }
+  std::string OptionalString(const char* key) { return j_.contains(key) ? String(key) : ""; }
   std::string String(const char* key) {
     const auto it = j_.find(key);
     if (it == j_.end() || !it->is_string()) {
@@ -207,6 +220,21 @@ class Fields {
   Status status_;
 };
 
+// netcheck_report's optional health fields; a querier state this build
+// does not know (a newer client's) reads as unknown.
+netcheck::ReceiverHealth Health(Fields* f) {
+  netcheck::ReceiverHealth h;
+  const auto querier = f->OptionalUnsigned<uint8_t>("querier", 0);
+  if (querier <= static_cast<uint8_t>(netcheck::Querier::kNoAccess)) {
+    h.querier = static_cast<netcheck::Querier>(querier);
+  }
+  h.querier_address = f->OptionalString("querier_address");
+  h.listened_ms = f->OptionalUnsigned<uint32_t>("listened_ms", 0);
+  h.interface = f->OptionalString("interface");
+  h.mtu = f->OptionalUnsigned<uint32_t>("mtu", 0);
+  return h;
+}
+
 Result<Message> FromJson(const json& j) {
   Fields f(j);
   const std::string type = f.String("type");
@@ -250,7 +278,7 @@ Result<Message> FromJson(const json& j) {
   } else if (type == "netcheck_end") {
     m = NetcheckEnd{f.Unsigneds<uint64_t>("sent")};
   } else if (type == "netcheck_report") {
-    m = NetcheckReport{f.Steps("steps")};
+    m = NetcheckReport{f.Steps("steps"), Health(&f)};
   } else if (f.status().ok()) {
     return Status::Corruption("control message: unknown type '" + type + "'");
   }

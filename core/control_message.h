@@ -11,6 +11,7 @@
 
 #include "core/coding.h"
 #include "core/datagram_seal.h"
+#include "core/netcheck_health.h"
 #include "core/netcheck_stats.h"
 #include "core/status.h"
 
@@ -153,9 +154,11 @@ struct NetcheckEnd {
   bool operator==(const NetcheckEnd&) const = default;
 };
 
-/// Client -> server: what arrived in each step.
+/// Client -> server: what arrived in each step, and what it saw of its
+/// segment (optional fields: a report from an older client has none).
 struct NetcheckReport {
   std::vector<netcheck::StepStats> steps;
+  netcheck::ReceiverHealth health = {};
   bool operator==(const NetcheckReport&) const = default;
 };
 

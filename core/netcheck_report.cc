@@ -86,6 +86,8 @@ bool IsOutlier(double loss, double others) {
 std::string OutlierLine(const Netcheck& check, size_t i) {
   const ReceiverResult& r = check.receivers[i];
   if (ReceivedNothing(check, r)) {
+    // A too small MTU or a group that reaches no one has a line of its own.
+    if (MtuTooSmall(check, r) || !UnreachedGroupFinding(check).empty()) return "";
     return r.node +
            " received none of the test datagrams: the group does not reach it; check that its "
            "switch port forwards multicast (IGMP snooping) and that it listens on the right "
@@ -126,7 +128,7 @@ std::vector<std::string> JumboFindings(const Netcheck& check) {
     if (ReceivedNothing(check, r)) continue;
     ++with_traffic;
     const StepStats* s = StatsAt(r, j);
-    if (s == nullptr || s->received == 0) missing.push_back(r.node);
+    if ((s == nullptr || s->received == 0) && !MtuTooSmall(check, r)) missing.push_back(r.node);
   }
   const std::string size = std::to_string(check.steps[j].datagram_bytes);
   const std::string mtu = std::to_string(check.mtu);
@@ -221,6 +223,7 @@ std::vector<std::string> Findings(const Netcheck& check) {
     if (!line.empty()) out.push_back(std::move(line));
   }
   for (std::string& line : JumboFindings(check)) out.push_back(std::move(line));
+  for (std::string& line : HealthFindings(check)) out.push_back(std::move(line));
   return out;
 }
 
@@ -318,6 +321,13 @@ std::string JsonText(const Netcheck& check) {
          {"jumbo_ok", j == SIZE_MAX ? ordered_json(nullptr)
                                     : ordered_json(jumbo != nullptr && jumbo->received > 0)},
          {"outlier", outlier.empty() ? ordered_json(nullptr) : ordered_json(outlier)},
+         {"querier", QuerierText(r.health.querier)},
+         {"querier_address", r.health.querier_address.empty()
+                                 ? ordered_json(nullptr)
+                                 : ordered_json(r.health.querier_address)},
+         {"listened_ms", r.health.listened_ms},
+         {"interface", r.health.interface},
+         {"interface_mtu", r.health.mtu == 0 ? ordered_json(nullptr) : ordered_json(r.health.mtu)},
          {"steps", per_step}});
   }
   const ordered_json doc = {{"duration_s", check.duration_s},

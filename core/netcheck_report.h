@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/netcheck_health.h"
 #include "core/netcheck_stats.h"
 
 namespace fleetcast::netcheck {
@@ -26,6 +27,7 @@ struct Step {
 struct ReceiverResult {
   std::string node;
   std::vector<StepStats> steps;
+  ReceiverHealth health = {};  // its querier and MTU (core/netcheck_health.h)
 };
 
 struct Netcheck {
@@ -33,6 +35,8 @@ struct Netcheck {
   double duration_s = 0;    // per rate step
   uint32_t mtu = 1500;
   std::vector<ReceiverResult> receivers;
+  std::string group = {};  // the test traffic's, for the health findings
+  uint16_t port = 0;
 };
 
 /// found: the loss at the step after `rate_bits` is clearly above the floor.
@@ -53,7 +57,8 @@ double RiseThreshold(double floor, uint64_t sent);
 Knee FindKnee(const Netcheck& check, const ReceiverResult& receiver);
 
 /// One line per receiver that loses much more than the rest, naming it and
-/// the likely cause; jumbo datagrams that do not arrive, too.
+/// the likely cause; jumbo datagrams that do not arrive, too; then the
+/// health findings (HealthFindings).
 std::vector<std::string> Findings(const Netcheck& check);
 
 /// "100M", "1G", "2.5G": a rate for tables and axes.

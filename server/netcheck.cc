@@ -146,6 +146,8 @@ Result<netcheck::Netcheck> SendAndCollect(const NetcheckOptions& o, ProbeSender*
   check.steps = PlanSteps(o);
   check.duration_s = o.duration_s;
   check.mtu = o.mtu;
+  check.group = o.group;
+  check.port = o.port;
   control::NetcheckEnd end;
   for (uint32_t i = 0; i < check.steps.size() && !stop->load(); ++i) {
     netcheck::Step& step = check.steps[i];
@@ -171,7 +173,7 @@ Result<netcheck::Netcheck> SendAndCollect(const NetcheckOptions& o, ProbeSender*
                    kReportTimeout.count());
       continue;
     }
-    check.receivers.push_back({node, it->second.steps});
+    check.receivers.push_back({node, it->second.steps, it->second.health});
     check.receivers.back().steps.resize(check.steps.size());
   }
   if (check.receivers.empty()) {

@@ -153,7 +153,9 @@ TEST_F(NetcheckServeTest, LoopbackCheckThenDeploy) {
 class LanNetcheckTest : public NetcheckTest {
  protected:
   void SetUp() override {
-    lan_ = std::make_unique<testing::NamespaceLan>(3, testing::LanOptions{.prefix = "fcnc"});
+    // A querier that asks every second: the check hears it (no finding).
+    lan_ = std::make_unique<testing::NamespaceLan>(
+        3, testing::LanOptions{.prefix = "fcnc", .query_interval_cs = 100});
     ASSERT_TRUE(lan_->ok()) << "cannot build the namespace LAN (needs root): " << lan_->error();
   }
   void TearDown() override { lan_.reset(); }
@@ -219,7 +221,7 @@ TEST_F(LanNetcheckTest, ThreeReceiversBehindFortyMegabitOneLosingAQuarter) {
 
 TEST_F(LanNetcheckTest, JumboReachesEveryReceiverButTheOneWithMtu1500) {
   std::vector<std::string> args =
-      ServerArgs(testing::NamespaceLan::kInterface, 3, 7623, "10m", "0.5");
+      ServerArgs(testing::NamespaceLan::kInterface, 3, 7623, "10m", "1");
   args.insert(args.end(), {"--mtu", "9000"});
   // The server's own link first: at 1500 a jumbo datagram would leave in fragments.
   ProgramResult refused = testing::RunProgram(lan_->InServer(args));
@@ -251,9 +253,10 @@ TEST_F(LanNetcheckTest, JumboReachesEveryReceiverButTheOneWithMtu1500) {
   EXPECT_EQ(j["receivers"][0]["steps"][1]["received"], 200);
   // Standard datagrams reach rcv2 as well as the others.
   EXPECT_EQ(j["receivers"][1]["steps"][0]["lost"], 0) << j.dump();
+  // rcv2 reports its interface's MTU: the line names the command.
   const std::string line =
-      "rcv2 gets no jumbo datagrams (8972 bytes) while the others do: its interface or switch "
-      "port has an MTU under 9000; set it to 9000";
+      "rcv2 has MTU 1500 on fcnet0, smaller than the check's 9000-byte packets, which it cannot "
+      "receive; raise it: ip link set fcnet0 mtu 9000 (and its switch port to match)";
   EXPECT_EQ(j["findings"], nlohmann::json::array({line})) << j.dump();
   EXPECT_NE(s.out.find("! " + line + "\n"), std::string::npos) << s.out;
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "tests/test_util.h"
@@ -41,11 +42,19 @@ NamespaceLan::NamespaceLan(int receivers, const LanOptions& options)
                                      "mcast_snooping",
                                      "1",
                                      "mcast_querier",
-                                     "1",
+                                     options.querier ? "1" : "0",
                                      "mcast_igmp_version",
                                      "3"};
   // The bridge's MLD querier sends from br0's own link-local address.
   if (ipv6_) bridge.insert(bridge.end(), {"mcast_mld_version", "2"});
+  if (options.query_interval_cs > 0) {
+    // Startup queries too, or the first regular one comes a quarter of the
+    // default interval (31 s) after the bridge came up.
+    const std::string interval = std::to_string(options.query_interval_cs);
+    const std::string response = std::to_string(std::max(10, options.query_interval_cs / 2));
+    bridge.insert(bridge.end(), {"mcast_query_interval", interval, "mcast_startup_query_interval",
+                                 interval, "mcast_query_response_interval", response});
+  }
   if (!Run({"ip", "-n", br, "link", "set", "lo", "up"}) || (ipv6_ && !SetUpIpv6(br)) ||
       !Run(bridge) ||
       !Run({"ip", "-n", br, "link", "set", "br0", "mtu", std::to_string(mtu_), "up"}) ||
@@ -172,6 +181,16 @@ bool NamespaceLan::Partition() {
 bool NamespaceLan::Heal() {
   return Run(
       {"ip", "netns", "exec", prefix_ + "br", "nft", "delete", "table", "bridge", "fcpartition"});
+}
+
+bool NamespaceLan::DropGroup(const std::string& group) {
+  const char* family = group.find(':') == std::string::npos ? "ip" : "ip6";
+  return Nft({"ip", "netns", "exec", prefix_ + "br"},
+             "add table bridge fcgroup\n"
+             "add chain bridge fcgroup cut { type filter hook forward priority 0; "
+             "policy accept; }\n"
+             "add rule bridge fcgroup cut " +
+                 std::string(family) + " daddr " + group + " drop\n");
 }
 
 bool NamespaceLan::LimitReceiver(int i, const std::string& rate, const std::string& latency) {

@@ -10,7 +10,9 @@
 // With LanOptions::ipv6 the hosts get fd7c::/64 addresses too, and the bridge
 // snoops MLDv2 with a querier of its own; duplicate address detection is off
 // (`nodad`, accept_dad=0), or an address is unusable for its first second.
-// LanOptions::mtu sets every link's MTU (9000: jumbo frames end to end).
+// LanOptions::mtu sets every link's MTU (9000: jumbo frames end to end);
+// LanOptions::querier turns the querier off, query_interval_cs makes it ask
+// often enough that a check of a few seconds hears it.
 #ifndef FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 #define FLEETCAST_TESTS_E2E_NETNS_LAN_H_
 
@@ -23,6 +25,8 @@ struct LanOptions {
   bool ipv6 = false;           // fd7c::/64 addresses and MLDv2 snooping besides IPv4
   std::string prefix = "fct";  // namespace names start with it (then the pid)
   int mtu = 1500;              // of every veth, both ends, and of the bridge
+  bool querier = true;         // the bridge's IGMP/MLD querier; off: snooping without one
+  int query_interval_cs = 0;   // the querier's interval, centiseconds (0: the kernel's 125 s)
 };
 
 class NamespaceLan {
@@ -61,6 +65,9 @@ class NamespaceLan {
   bool Partition();
   /// Undoes Partition.
   bool Heal();
+  /// The switch forwards no traffic to `group` (IPv4 or IPv6), as a
+  /// multicast filter or ACL would.
+  bool DropGroup(const std::string& group);
 
  private:
   bool Run(const std::vector<std::string>& argv);
