@@ -53,7 +53,8 @@ client=build/fleetcast-client
 rm -f "$work"/node*.raw
 if [[ $(id -u) -eq 0 ]]; then
   trap 'scripts/netns-lan.sh down' EXIT
-  scripts/netns-lan.sh up 4
+  # The querier asks every 2 s, so the short netcheck below hears it.
+  QUERY_INTERVAL=2 scripts/netns-lan.sh up 4
   echo "namespace LAN: server 10.79.0.1, receivers 10.79.0.11-14, bridge with IGMP snooping"
   in_server() { ip netns exec fcdemo-srv "$@"; }
   in_node() { local i=$1; shift; ip netns exec "fcdemo-rcv$i" "$@"; }
