@@ -29,6 +29,8 @@ class TempDir {
 void WriteFileBytes(const std::string& path, ByteView bytes);
 Bytes ReadFileBytes(const std::string& path);
 bool FileExists(const std::string& path);
+/// How many times `what` occurs in `text` (overlaps counted).
+size_t Occurrences(const std::string& text, const std::string& what);
 /// Names in a folder, sorted.
 std::vector<std::string> ListDir(const std::string& path);
 

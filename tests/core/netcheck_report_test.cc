@@ -6,14 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/test_util.h"
+
 namespace fleetcast::netcheck {
 namespace {
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 StepStats Lost(uint64_t lost, uint64_t burst = 0, uint64_t reordered = 0) {
   StepStats s;
@@ -183,9 +179,10 @@ TEST(NetcheckReport, SvgHasALinePerReceiverKneesAxesAndLegend) {
   const std::string svg = SvgPlot(c);
   EXPECT_TRUE(svg.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
   EXPECT_TRUE(svg.ends_with("</svg>\n"));
-  EXPECT_EQ(Count(svg, "<polyline"), 3u);
-  EXPECT_EQ(Count(svg, "<circle"), 3u * 5 + 3);  // a point per rate step, a ring per knee
-  EXPECT_EQ(Count(svg, "stroke-dasharray"), 3u);
+  EXPECT_EQ(testing::Occurrences(svg, "<polyline"), 3u);
+  EXPECT_EQ(testing::Occurrences(svg, "<circle"),
+            3u * 5 + 3);  // a point per rate step, a ring per knee
+  EXPECT_EQ(testing::Occurrences(svg, "stroke-dasharray"), 3u);
   EXPECT_NE(svg.find(">rack&lt;1&gt;&amp; (25M)</text>"), std::string::npos);
   EXPECT_NE(svg.find(">n3 (25M)</text>"), std::string::npos);
   EXPECT_NE(svg.find(">offered rate (bit/s on the wire, log scale)</text>"), std::string::npos);
@@ -211,11 +208,13 @@ TEST(NetcheckReport, SvgDashesLinesThatLieOnAnotherSoEveryReceiverShows) {
   c.receivers.push_back({"n4", c.receivers[0].steps});
   c.receivers.push_back({"n5", c.receivers[0].steps});
   const std::string svg = SvgPlot(c);
-  EXPECT_EQ(Count(svg, "<polyline"), 5u);
+  EXPECT_EQ(testing::Occurrences(svg, "<polyline"), 5u);
   // n1, n4 and n5 coincide: n1 solid, n4 and n5 one dash in three each, at
   // their own offset; their legend entries name the line they lie on.
-  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"12.0\""), 1u);
-  EXPECT_EQ(Count(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"6.0\""), 1u);
+  EXPECT_EQ(testing::Occurrences(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"12.0\""),
+            1u);
+  EXPECT_EQ(testing::Occurrences(svg, "stroke-dasharray=\"6.0 12.0\" stroke-dashoffset=\"6.0\""),
+            1u);
   // The legend is wide enough for "n4 (25M) = n1"; a plain one keeps 780 px.
   EXPECT_NE(svg.find("width=\"780.0\""), std::string::npos);
   EXPECT_NE(svg.find(">n4 (25M) = n1</text>"), std::string::npos);

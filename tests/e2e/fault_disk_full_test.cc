@@ -19,12 +19,6 @@
 namespace fleetcast::e2e {
 namespace {
 
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 class DiskFullTest : public PackedDiskTest {
  protected:
   void SetUp() override {
@@ -54,7 +48,7 @@ class DiskFullTest : public PackedDiskTest {
         "--target " + target + ": No space left on device; free space or choose another folder";
     const ProgramResult r = client->Wait(kTimeout);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(Count(r.err, "No space left on device"), 1u) << r.err;
+    EXPECT_EQ(testing::Occurrences(r.err, "No space left on device"), 1u) << r.err;
     const size_t last = r.err.rfind("fleetcast-client:");
     EXPECT_NE(last, std::string::npos) << r.err;
     if (last != std::string::npos) {

@@ -18,12 +18,6 @@
 namespace fleetcast::e2e {
 namespace {
 
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 class NetcheckTest : public ::testing::Test {
  protected:
   std::vector<std::string> ServerArgs(const std::string& interface, int clients, uint16_t port,
@@ -215,7 +209,7 @@ TEST_F(LanNetcheckTest, ThreeReceiversBehindFortyMegabitOneLosingAQuarter) {
   EXPECT_NE(s.out.find("! " + named + "\n"), std::string::npos) << s.out;
   const Bytes svg = testing::ReadFileBytes(dir_ / "nc.svg");
   const std::string text(svg.begin(), svg.end());
-  EXPECT_EQ(Count(text, "<polyline"), 3u);
+  EXPECT_EQ(testing::Occurrences(text, "<polyline"), 3u);
   EXPECT_NE(text.find(">rcv3 (20M)</text>"), std::string::npos);
 }
 
