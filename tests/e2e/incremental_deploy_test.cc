@@ -145,12 +145,12 @@ TEST_F(IncrementalDeployTest, IdenticalDisksNeedNoDatagramOfData) {
   EXPECT_EQ(CountBefore(s.err, " payload bytes"), datagrams * (24 + 16)) << s.err;
 }
 
-// Disks that take a while to scan (160 MiB each, three read at once): the
+// Disks that take a while to scan (128 MiB each, three read at once): the
 // clients tell the server their scan frontier as they go, the first pass
 // streams what every disk has decided while the scans read on, and the
 // outcome is exactly that of a re-image that waited for whole scans.
-constexpr uint32_t kLongChunks = 160;
-constexpr uint64_t kLongStored = 120;
+constexpr uint32_t kLongChunks = 128;
+constexpr uint64_t kLongStored = 96;
 
 class ScanOverlapDeployTest : public IncrementalDeployTest {
  protected:
@@ -162,7 +162,7 @@ TEST_F(ScanOverlapDeployTest, FirstPassFollowsTheScansAndSendsOnlyWhatEachDiskLa
   // Stored chunks spoiled early, midway and last, some on one disk, chunk
   // 40 on every disk.
   const std::vector<std::vector<uint32_t>> spoiled = {
-      {0, 159, 40}, {2, 80, 40}, {80, 120, 150, 40}};
+      {0, 127, 40}, {2, 80, 40}, {80, 110, 120, 40}};
   for (int i = 1; i <= kClients; ++i) {
     for (uint32_t chunk : spoiled[static_cast<size_t>(i - 1)]) Spoil(i, chunk);
   }
