@@ -44,6 +44,8 @@ constexpr auto kPassEndWait = milliseconds(300);
 constexpr auto kReportPoll = milliseconds(2);
 constexpr size_t kShortBatch = 16;
 constexpr auto kGatherTime = std::chrono::microseconds(500);
+// The scan tells the server its frontier at most this often.
+constexpr auto kScanHaveInterval = milliseconds(50);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
   const std::optional<HostPort> at = SplitHostPort(text, kDefaultPort);
@@ -251,20 +253,21 @@ class Receiver {
     buffers_.resize(workers_);
     generators_.resize(workers_);
     pool_ = std::make_unique<WorkerPool>(workers_);
-    // The group before the scan: the switch has forwarded it here by the
-    // time the stream starts, which may be as soon as the scan ends.
+    // The group and the receive thread before the scan: the server streams
+    // the first pass as the scans go (its `have`s say how far), and the
+    // switch has forwarded the group here by then.
     Result<MulticastReceiver> rx = JoinGroup(session);
     if (!rx.ok()) return rx.status();
-    const bool scan = target_->existed() && !options_.full;
-    const std::string scanned = scan ? ScanTarget() : "";
-    reused_ = state_->done_count();
-    spdlog::info(
-        "node {}: {} of {} chunks to receive into {}{}", node_,
-        manifest_.table.stored_count() - state_->done_count(), manifest_.table.stored_count(),
-        options_.target,
-        scan ? " (" + std::to_string(state_->done_count()) + " found already correct on it)" : "");
-    if (scan) spdlog::info("node {}: {}", node_, scanned);
     StartReceiving(session, std::move(rx).value());
+    const bool scan = target_->existed() && !options_.full;
+    Status sent;
+    const std::string scanned = scan ? ScanTarget(&sent) : "";
+    spdlog::info("node {}: {} of {} chunks to receive into {}{}", node_,
+                 manifest_.table.stored_count() - reused_, manifest_.table.stored_count(),
+                 options_.target,
+                 scan ? " (" + std::to_string(reused_) + " found already correct on it)" : "");
+    if (scan) spdlog::info("node {}: {}", node_, scanned);
+    if (!sent.ok()) return sent;
     return SendHave();
   }
 
@@ -276,7 +279,7 @@ class Receiver {
       std::lock_guard<std::mutex> lock(mu_);
       have = state_->DoneSet();
     }
-    Status s = conn_.Send(control::Have{have.bytes()});
+    Status s = conn_.Send(control::Have{have.bytes(), std::nullopt});
     connection_lost_ = !s.ok();
     return s;
   }
@@ -312,34 +315,79 @@ class Receiver {
 
   // A restarted client keeps what its disk already holds; with --trust, only
   // chunks whose BLAKE2b-256 matches too.
-  // Reads only the chunks the image stores, on every worker at once.
-  // Returns what it read, and how fast, for the log.
-  std::string ScanTarget() {
+  // Reads only the chunks the image stores, on every worker, a few chunks
+  // ahead of the one it decides (so the stream's writes, on the same
+  // workers, wait behind a few reads, not the whole disk), and tells the
+  // server how far it has got as it goes. Returns what it read, and how
+  // fast, for the log; *sent gets the first failed send (the scan still
+  // ends: a reconnect sends all it found).
+  std::string ScanTarget(Status* sent) {
     const ChunkTable& t = manifest_.table;
+    const std::vector<ChunkEntry>& entries = t.entries();
     ProgressLine progress("scan", t.stored_raw_bytes());
     uint64_t scanned = 0;
     std::vector<std::future<bool>> same;
-    for (const ChunkEntry& e : t.entries()) {
-      same.push_back(pool_->Submit([&, e](size_t worker) {
-        // With --trust the strong digest needs the whole chunk at once.
-        Result<Digest128> d = trusted_.empty()
-                                  ? target_->ReadDigestInPieces(t, e.index, &buffers_[worker])
-                                  : target_->ReadDigest(t, e.index, &buffers_[worker]);
-        return d.ok() && *d == e.raw_digest &&
-               (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());
-      }));
-    }
-    for (size_t i = 0; i < same.size(); ++i) {
-      const uint32_t chunk = t.entries()[i].index;
-      if (same[i].get()) {
-        state_->MarkDone(chunk);
-        kept_.Set(chunk);
+    const size_t ahead = 4 * workers_;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      while (same.size() < entries.size() && same.size() < i + ahead) {
+        same.push_back(pool_->Submit(
+            [this, e = entries[same.size()]](size_t worker) { return ScanChunk(worker, e); }));
       }
+      const uint32_t chunk = entries[i].index;
+      if (same[i].get()) KeepScanned(chunk);
       scanned += t.RawLength(chunk);
       progress.Update(scanned);
+      // Chunks up to the next stored one are decided (zero chunks are never sent).
+      const uint32_t frontier = i + 1 < entries.size() ? entries[i + 1].index : t.chunk_count();
+      if (sent->ok() && frontier < t.chunk_count()) *sent = MaybeSendScanHave(frontier);
     }
     progress.Finish(scanned);
     return fmt::format("scanned {} of it in {:.2f} s", HumanBytes(scanned), progress.elapsed());
+  }
+
+  // Runs on a worker: true if the disk holds chunk e as the image has it.
+  bool ScanChunk(size_t worker, const ChunkEntry& e) {
+    const ChunkTable& t = manifest_.table;
+    // With --trust the strong digest needs the whole chunk at once.
+    Result<Digest128> d = trusted_.empty()
+                              ? target_->ReadDigestInPieces(t, e.index, &buffers_[worker])
+                              : target_->ReadDigest(t, e.index, &buffers_[worker]);
+    return d.ok() && *d == e.raw_digest &&
+           (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());
+  }
+
+  // The scan read the chunk and found it correct. The stream may have taken
+  // it meanwhile (a server that gave up waiting for this scan, or this
+  // client joined late): ReceiveState::MarkHeld keeps it only if no write
+  // of it has started, so a chunk the stream is writing or wrote counts as
+  // written, never also as reused, and the scan never vouches for bytes a
+  // write was changing while it read them.
+  void KeepScanned(uint32_t chunk) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!state_->MarkHeld(chunk)) return;
+    kept_.Set(chunk);
+    ++reused_;
+  }
+
+  // A `have` with the scan's frontier, once it has moved a worthwhile step
+  // (a 32nd of the image, and at least kScanHaveInterval since the last):
+  // the server streams the chunks every disk has decided.
+  Status MaybeSendScanHave(uint32_t frontier) {
+    const uint32_t step = std::max<uint32_t>(1, manifest_.table.chunk_count() / 32);
+    const auto now = std::chrono::steady_clock::now();
+    if (frontier < scan_have_sent_ + step || now - scan_have_time_ < kScanHaveInterval) {
+      return Status::OK();
+    }
+    HaveSet have;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      have = state_->DoneSet().Below(frontier);
+    }
+    scan_have_sent_ = frontier;
+    scan_have_time_ = now;
+    Status s = conn_.Send(control::Have{have.bytes(), frontier});
+    connection_lost_ = !s.ok();
+    return s;
   }
 
   // --- data plane ----------------------------------------------------------
@@ -748,6 +796,9 @@ class Receiver {
   // zero chunks too).
   uint64_t reused_ = 0;
   std::atomic<uint64_t> written_{0};
+  // The scan's last `have`: its frontier and when it went. Control thread.
+  uint32_t scan_have_sent_ = 0;
+  std::chrono::steady_clock::time_point scan_have_time_;
   // Chunks read from the disk and found correct (the scan; zero chunks that
   // read zero): the final check need not read them again. Control thread.
   HaveSet kept_;

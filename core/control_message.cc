@@ -43,7 +43,11 @@ json ToJson(const Progress& m) {
   return {{"type", "progress"}, {"pass", m.pass}, {"received", m.received}, {"lost", m.lost}};
 }
 json ToJson(const PassEnd& m) { return {{"type", "pass_end"}, {"pass", m.pass}}; }
-json ToJson(const Have& m) { return {{"type", "have"}, {"chunks", json::binary(m.chunks)}}; }
+json ToJson(const Have& m) {
+  json j = {{"type", "have"}, {"chunks", json::binary(m.chunks)}};
+  if (m.scanned) j["scanned"] = *m.scanned;
+  return j;
+}
 json ToJson(const Done& m) {
   return {{"type", "done"}, {"digest", m.digest}, {"reused", m.reused}, {"written", m.written}};
 }
@@ -104,6 +108,12 @@ class Fields {
     return j_.contains(key) ? Unsigned<T>(key) : fallback;
   }
   std::string OptionalString(const char* key) { return j_.contains(key) ? String(key) : ""; }
+  // A field whose absence means something of its own.
+  template <typename T>
+  std::optional<T> OptionalUnsigned(const char* key) {
+    if (!j_.contains(key)) return std::nullopt;
+    return Unsigned<T>(key);
+  }
   std::string String(const char* key) {
     const auto it = j_.find(key);
     if (it == j_.end() || !it->is_string()) {
@@ -262,7 +272,7 @@ Result<Message> FromJson(const json& j) {
   } else if (type == "done") {
     m = Done{f.String("digest"), f.Unsigned<uint64_t>("reused"), f.Unsigned<uint64_t>("written")};
   } else if (type == "have") {
-    m = Have{f.Binary("chunks")};
+    m = Have{f.Binary("chunks"), f.OptionalUnsigned<uint32_t>("scanned")};
   } else if (type == "error") {
     m = Error{f.String("message")};
   } else if (type == "release") {

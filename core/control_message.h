@@ -5,6 +5,7 @@
 #define FLEETCAST_CORE_CONTROL_MESSAGE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -82,11 +83,14 @@ struct PassEnd {
   bool operator==(const PassEnd&) const = default;
 };
 
-/// Client -> server, once it has scanned its disk (and again after a
-/// reconnect), before the server plans its first pass for it: the chunks
+/// Client -> server, while and once it has scanned its disk (and again after
+/// a reconnect), before the server plans its first pass for it: the chunks
 /// already correct there, which no pass needs to send it.
 struct Have {
   Bytes chunks;  // a HaveSet's bytes (core/have_set.h): one bit per chunk index
+  // The scan frontier: chunks [0, scanned) are decided, no bit at or past it
+  // is set. Absent: the scan is complete (as from clients before it existed).
+  std::optional<uint32_t> scanned;
   bool operator==(const Have&) const = default;
 };
 

@@ -22,6 +22,10 @@ class HaveSet {
   /// Reads the bytes of a `have` message for an image of chunk_count
   /// chunks; a wrong length or a spare bit set is corruption.
   static Result<HaveSet> DecodeFrom(ByteView bytes, uint32_t chunk_count);
+  /// The same for a `have` sent while the scan runs: chunks [0, scanned) are
+  /// decided and only their bits may be set; scanned past chunk_count, or a
+  /// bit set at or past scanned, is corruption.
+  static Result<HaveSet> DecodeFrom(ByteView bytes, uint32_t chunk_count, uint32_t scanned);
   const Bytes& bytes() const { return bits_; }
 
   uint32_t chunk_count() const { return chunk_count_; }
@@ -31,6 +35,8 @@ class HaveSet {
   bool Has(uint32_t i) const;
   /// Chunks held.
   uint32_t Count() const;
+  /// This set with every chunk at or past `frontier` cleared.
+  HaveSet Below(uint32_t frontier) const;
   bool operator==(const HaveSet&) const = default;
 
  private:

@@ -80,6 +80,13 @@ void ReceiveState::MarkDone(uint32_t chunk) {
   done_bytes_ += table_->RawLength(chunk);
 }
 
+bool ReceiveState::MarkHeld(uint32_t chunk) {
+  const auto entry = static_cast<size_t>(table_->EntryOf(chunk));
+  if (phase_[entry] == Phase::kWriting || phase_[entry] == Phase::kDone) return false;
+  MarkDone(chunk);  // drops a partial assembly: its shards are not needed
+  return true;
+}
+
 HaveSet ReceiveState::DoneSet() const {
   HaveSet set(table_->chunk_count());
   for (size_t e = 0; e < phase_.size(); ++e) {

@@ -56,6 +56,12 @@ class ReceiveState {
   /// Take and Decode in one, here.
   Status TakeChunk(uint32_t chunk, Bytes* stored);
   void MarkDone(uint32_t chunk);
+  /// The disk scan found the chunk correct where it lies. It is done unless
+  /// the stream got there first: returns true if the chunk was needed or
+  /// assembling (then no write of it has run, or runs now: a write starts
+  /// only after Take), false if it is being written or was written, so its
+  /// written bytes, not the scan's read, decide it.
+  bool MarkHeld(uint32_t chunk);
   /// The chunk's bytes did not check out: need it again.
   void MarkFailed(uint32_t chunk);
   /// Drops every partial assembly (a new session started).

@@ -18,16 +18,16 @@ void RepairPlanner::AddClient(const std::string& id) { clients_[id] = Client{}; 
 
 void RepairPlanner::RemoveClient(const std::string& id) { clients_.erase(id); }
 
-void RepairPlanner::SetHave(const std::string& id, const HaveSet& have) {
+void RepairPlanner::SetHave(const std::string& id, const HaveSet& have, uint32_t scanned) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client& c = it->second;
   c.needs.clear();
   // A disk that holds nothing needs it all: no need to list every block.
-  c.needs_all = have.Count() == 0;
-  if (c.needs_all) return;
+  c.known = have.Count() == 0 ? 0 : scanned;
   for (size_t e = 0; e < layouts_.size(); ++e) {
     const uint32_t chunk = table_->entries()[e].index;
+    if (chunk >= c.known) break;  // entries are in chunk order
     if (have.Has(chunk)) continue;
     for (uint32_t b = 0; b < layouts_[e].block_count(); ++b) {
       c.needs[{chunk, static_cast<uint16_t>(b)}] =
@@ -41,7 +41,7 @@ void RepairPlanner::Report(const std::string& id, const std::vector<control::Blo
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   Client& c = it->second;
-  c.needs_all = false;
+  c.known = UINT32_MAX;
   c.reported = true;
   c.needs.clear();
   for (const control::BlockNeed& n : needs) {
@@ -90,65 +90,85 @@ bool RepairPlanner::IsSlow(const std::string& id) const {
   return it != clients_.end() && it->second.slow;
 }
 
+bool RepairPlanner::Needs(const Client& c) const {
+  if (!c.needs.empty()) return true;
+  return !table_->entries().empty() && table_->entries().back().index >= c.known;
+}
+
 bool RepairPlanner::Finished() const {
-  return std::all_of(clients_.begin(), clients_.end(), [](const auto& kv) {
-    return !kv.second.needs_all && kv.second.needs.empty();
-  });
+  return std::none_of(clients_.begin(), clients_.end(),
+                      [this](const auto& kv) { return Needs(kv.second); });
 }
 
 uint16_t RepairPlanner::Missing(const Client& c, size_t entry, uint16_t block) const {
   const uint16_t k = static_cast<uint16_t>(layouts_[entry].block(block).data_shards);
-  if (c.needs_all) return k;
-  auto it = c.needs.find({table_->entries()[entry].index, block});
+  const uint32_t chunk = table_->entries()[entry].index;
+  if (chunk >= c.known) return k;
+  auto it = c.needs.find({chunk, block});
   return it == c.needs.end() ? 0 : it->second;
 }
 
 std::vector<ShardRef> RepairPlanner::PlanPass() {
+  BeginPass();
+  return PlanUpTo(UINT32_MAX);
+}
+
+void RepairPlanner::BeginPass() {
   // Fast clients first; the slow ones only when no fast one needs anything.
   bool fast_need = false;
   for (const auto& [id, c] : clients_) {
-    if (!c.slow && (c.needs_all || !c.needs.empty())) fast_need = true;
+    if (!c.slow && Needs(c)) fast_need = true;
   }
   catch_up_ = !fast_need;
-  const double loss = loss_estimate();
   served_ = 0;
   for (const auto& [id, c] : clients_) served_ += c.slow == catch_up_ ? 1 : 0;
-  std::vector<ShardRef> pass;
-  uint32_t new_chunks = 0;
-  for (size_t e = 0; e < layouts_.size(); ++e) {
-    std::vector<uint16_t> wants(layouts_[e].block_count(), 0);
-    for (const auto& [id, c] : clients_) {
-      if (c.slow != catch_up_) continue;
-      for (uint32_t b = 0; b < wants.size(); ++b) {
-        wants[b] = std::max(wants[b], Missing(c, e, static_cast<uint16_t>(b)));
-      }
-    }
-    bool wanted = false;
-    bool whole = true;  // the neediest client has none of it: a new chunk
-    for (uint32_t b = 0; b < wants.size(); ++b) {
-      wanted = wanted || wants[b] > 0;
-      whole = whole && wants[b] >= layouts_[e].block(b).data_shards;
-    }
-    if (!wanted || (whole && new_chunks++ >= new_chunks_per_pass_)) continue;
-    for (uint32_t block = 0; block < wants.size(); ++block) {
-      const auto b = static_cast<uint16_t>(block);
-      const uint32_t k = layouts_[e].block(b).data_shards;
-      // A whole block's parity is decided when its data has gone out.
-      const bool block_whole = wants[b] >= k;
-      const uint32_t send =
-          wants[b] == 0 ? 0 : wants[b] + (block_whole ? 0 : Extra(wants[b], k, loss, served_));
-      for (uint32_t i = 0; i < send; ++i) {
-        const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
-        pass.push_back({table_->entries()[e].index, b, static_cast<uint8_t>(shard),
-                        static_cast<uint8_t>(k), block_whole && i + 1 == send});
-      }
-    }
-  }
   // A share says how fast a link is only on a pass that sent the client
   // everything it needed: its first, or a catch-up pass for it.
   for (auto& [id, c] : clients_) c.full_pass = catch_up_ ? c.slow : !c.reported;
-  last_pass_size_ = pass.size();
+  last_pass_size_ = 0;
+  next_entry_ = 0;
+  new_chunks_ = 0;
+}
+
+std::vector<ShardRef> RepairPlanner::PlanUpTo(uint32_t end) {
+  std::vector<ShardRef> pass;
+  for (; next_entry_ < layouts_.size() && table_->entries()[next_entry_].index < end;
+       ++next_entry_) {
+    PlanEntry(next_entry_, &pass);
+  }
+  last_pass_size_ += pass.size();
   return pass;
+}
+
+void RepairPlanner::PlanEntry(size_t e, std::vector<ShardRef>* pass) {
+  const double loss = loss_estimate();
+  std::vector<uint16_t> wants(layouts_[e].block_count(), 0);
+  for (const auto& [id, c] : clients_) {
+    if (c.slow != catch_up_) continue;
+    for (uint32_t b = 0; b < wants.size(); ++b) {
+      wants[b] = std::max(wants[b], Missing(c, e, static_cast<uint16_t>(b)));
+    }
+  }
+  bool wanted = false;
+  bool whole = true;  // the neediest client has none of it: a new chunk
+  for (uint32_t b = 0; b < wants.size(); ++b) {
+    wanted = wanted || wants[b] > 0;
+    whole = whole && wants[b] >= layouts_[e].block(b).data_shards;
+  }
+  if (!wanted || (whole && new_chunks_++ >= new_chunks_per_pass_)) return;
+  for (uint32_t block = 0; block < wants.size(); ++block) {
+    const auto b = static_cast<uint16_t>(block);
+    const uint32_t k = layouts_[e].block(b).data_shards;
+    // A whole block's parity is decided when its data has gone out.
+    const bool block_whole = wants[b] >= k;
+    const uint32_t send =
+        wants[b] == 0 ? 0 : wants[b] + (block_whole ? 0 : Extra(wants[b], k, loss, served_));
+    for (uint32_t i = 0; i < send; ++i) {
+      const uint32_t shard = cursors_[e][b]++ % fec::kMaxShardsPerBlock;
+      pass->push_back({table_->entries()[e].index, b, static_cast<uint8_t>(shard),
+                       static_cast<uint8_t>(k), block_whole && i + 1 == send});
+    }
+  }
 }
 
 std::vector<ShardRef> RepairPlanner::ProactiveParity(const ShardRef& whole_end) {

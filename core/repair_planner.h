@@ -71,9 +71,13 @@ class RepairPlanner {
   void AddClient(const std::string& id);
   void RemoveClient(const std::string& id);
   /// What a client's disk already holds (its `have`, before any pass for
-  /// it): it needs every block of the stored chunks it lacks, and nothing of
-  /// the others.
-  void SetHave(const std::string& id, const HaveSet& have);
+  /// it): it needs every block of the stored chunks below `scanned` it
+  /// lacks, nothing of the others below it, and everything at or past it
+  /// (the scan has not decided those yet; a later `have` moves it on).
+  void SetHave(const std::string& id, const HaveSet& have, uint32_t scanned);
+  void SetHave(const std::string& id, const HaveSet& have) {
+    SetHave(id, have, have.chunk_count());
+  }
   /// A client's report after a pass: its needs, and how many of the pass's
   /// shard datagrams it received (to tell slow clients).
   void Report(const std::string& id, const std::vector<control::BlockNeed>& needs,
@@ -89,7 +93,15 @@ class RepairPlanner {
   /// True when no client needs anything.
   bool Finished() const;
   /// The shards of the next pass, in chunk order. Empty when Finished().
+  /// Same as BeginPass and PlanUpTo(every chunk).
   std::vector<ShardRef> PlanPass();
+  /// Starts planning a pass piece by piece: the first pass follows the
+  /// clients' scans (core/scan_frontier.h). Chooses whom the pass is for.
+  void BeginPass();
+  /// The pass's shards for the chunks from where the last piece ended up to
+  /// (not including) chunk `end`, in chunk order; the 128-new-chunk rule
+  /// counts over the whole pass.
+  std::vector<ShardRef> PlanUpTo(uint32_t end);
   /// The parity for a block sent whole, decided as its last data shard goes
   /// out, so it follows the loss measured during the pass. Counts towards
   /// the pass's size.
@@ -104,7 +116,10 @@ class RepairPlanner {
 
  private:
   struct Client {
-    bool needs_all = true;  // before its first report or have
+    // Chunks below this are described by `needs`; the client needs every
+    // block of those at or past it: 0 before its first have or report, its
+    // scan frontier while it scans, then past the last chunk.
+    uint32_t known = 0;
     bool reported = false;  // after a pass
     std::map<std::pair<uint32_t, uint16_t>, uint16_t> needs;
     bool full_pass = false;  // the last pass sent it all it needed: measure its share
@@ -114,6 +129,11 @@ class RepairPlanner {
   };
 
   uint16_t Missing(const Client& c, size_t entry, uint16_t block) const;
+  /// True if the client needs anything: a block listed, or a stored chunk
+  /// past what it described.
+  bool Needs(const Client& c) const;
+  /// Appends entry e's shards of this pass (if any client served wants it).
+  void PlanEntry(size_t e, std::vector<ShardRef>* pass);
   void ClassifySlow();
 
   const ChunkTable* table_;
@@ -125,6 +145,8 @@ class RepairPlanner {
   uint64_t min_pass_for_share_;
   uint32_t new_chunks_per_pass_;
   bool catch_up_ = false;
+  size_t next_entry_ = 0;    // the pass's next entry to plan (PlanUpTo)
+  uint32_t new_chunks_ = 0;  // chunks no client had any of, started this pass
 };
 
 }  // namespace fleetcast

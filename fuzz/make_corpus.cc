@@ -66,7 +66,7 @@ bool ControlSeeds(const fs::path& dir) {
       {"progress", control::Progress{2, 5000, 12}},
       {"pass_end", control::PassEnd{2}},
       {"done", control::Done{"0123456789abcdef0123456789abcdef", 40, 2}},
-      {"have", control::Have{Bytes{0xff, 0x3f}}},
+      {"have", control::Have{Bytes{0xff, 0x3f}, std::nullopt}},
       {"error", control::Error{"disk is too small"}},
       {"release", control::Release{"reboot"}},
       {"identity",

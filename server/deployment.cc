@@ -8,7 +8,9 @@ namespace fleetcast {
 
 Deployment::Deployment(const image::Manifest& manifest, uint32_t shard_size,
                        uint32_t max_data_shards)
-    : manifest_(manifest), planner_(manifest.table, shard_size, max_data_shards) {}
+    : manifest_(manifest),
+      planner_(manifest.table, shard_size, max_data_shards),
+      scans_(manifest.table.chunk_count()) {}
 
 void Deployment::Join(const std::string& node, Sender sender) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -21,7 +23,10 @@ void Deployment::Join(const std::string& node, Sender sender) {
   c.view.failed.clear();
   c.sender = std::move(sender);
   c.reported = true;
+  c.scan_haves = 0;
   planner_.AddClient(node);
+  // The first pass waits for the scans of the clients there when it starts.
+  if (pass_ == 0) scans_.Add(node);
   spdlog::info("{} {} ({} connected)", node, again ? "rejoined" : "joined", clients_.size());
   cv_.notify_all();
 }
@@ -33,6 +38,7 @@ void Deployment::Leave(const std::string& node) {
   it->second.view.connected = false;
   it->second.sender = nullptr;
   planner_.RemoveClient(node);
+  scans_.Remove(node);
   if (!it->second.view.done) spdlog::warn("{} left before it was done", node);
   cv_.notify_all();
 }
@@ -96,16 +102,26 @@ std::optional<double> Deployment::TakeIntervalLoss() {
 }
 
 Status Deployment::OnHave(const std::string& node, const control::Have& have) {
-  Result<HaveSet> set = HaveSet::DecodeFrom(have.chunks, manifest_.table.chunk_count());
+  const uint32_t chunks = manifest_.table.chunk_count();
+  const uint32_t scanned = have.scanned.value_or(chunks);
+  Result<HaveSet> set = HaveSet::DecodeFrom(have.chunks, chunks, scanned);
   if (!set.ok()) return set.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = clients_.find(node);
   if (it == clients_.end()) return Status::OK();
-  planner_.SetHave(node, *set);
-  it->second.view.scanned = true;
+  planner_.SetHave(node, *set, scanned);
+  scans_.Advance(node, scanned);
+  it->second.view.scanned = scanned == chunks;
   it->second.view.chunks_have = set->Count();
-  spdlog::info("{} holds {} of {} chunks already", node, set->Count(),
-               manifest_.table.chunk_count());
+  if (scanned == chunks) {
+    const uint32_t steps = it->second.scan_haves;
+    spdlog::info("{} holds {} of {} chunks already{}", node, set->Count(), chunks,
+                 steps == 0 ? "" : fmt::format(" (after {} partial haves as it scanned)", steps));
+  } else {
+    ++it->second.scan_haves;
+    spdlog::debug("{} scanned {} of {} chunks, holds {} of them", node, scanned, chunks,
+                  set->Count());
+  }
   cv_.notify_all();
   return Status::OK();
 }
@@ -157,24 +173,37 @@ bool Deployment::WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
   }
 }
 
-void Deployment::WaitForHaves(std::chrono::seconds timeout, const std::atomic<bool>* stop) {
+void Deployment::BeginScannedPass(std::chrono::seconds have_timeout) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pass_ = 1;
+  for (auto& [node, c] : clients_) c.reported = !c.view.connected;
+  planner_.BeginPass();
+  have_deadline_ = std::chrono::steady_clock::now() + have_timeout;
+  if (scans_.scanning() > 0) {
+    spdlog::info("streaming as {} clients scan their disks", scans_.scanning());
+  }
+}
+
+std::vector<ShardRef> Deployment::PlanScanned(const std::atomic<bool>* stop, bool* last) {
   std::unique_lock<std::mutex> lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto scanning = [&] {
-    return std::count_if(clients_.begin(), clients_.end(), [](const auto& entry) {
-      return entry.second.view.connected && !entry.second.view.scanned;
-    });
-  };
-  if (scanning() > 0) spdlog::info("waiting for {} clients to scan their disks", scanning());
-  while (!stop->load() && scanning() > 0 && std::chrono::steady_clock::now() < deadline) {
-    // Ticks, so a stop is seen soon.
-    cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
-                                                std::chrono::milliseconds(200)));
+  const uint32_t chunks = manifest_.table.chunk_count();
+  ScanFrontier::Range range = scans_.TakeSendable();
+  while (range.empty() && !scans_.complete() && !stop->load()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= have_deadline_) {
+      spdlog::warn(
+          "{} clients did not say what their disks hold in time; sending them what they have "
+          "not scanned",
+          scans_.scanning());
+      scans_.Expire();
+    } else {
+      // Ticks, so a stop is seen soon.
+      cv_.wait_until(lock, std::min(have_deadline_, now + std::chrono::milliseconds(200)));
+    }
+    range = scans_.TakeSendable();
   }
-  if (scanning() > 0) {
-    spdlog::warn("{} clients did not say what their disks hold in {} s; sending them everything",
-                 scanning(), timeout.count());
-  }
+  *last = range.end >= chunks || (range.empty() && scans_.complete());
+  return planner_.PlanUpTo(range.end);
 }
 
 std::vector<ShardRef> Deployment::PlanPass(uint32_t pass) {

@@ -18,6 +18,7 @@
 #include "core/control_message.h"
 #include "core/image_format.h"
 #include "core/repair_planner.h"
+#include "core/scan_frontier.h"
 
 namespace fleetcast {
 
@@ -36,7 +37,7 @@ class Deployment {
     uint64_t forged = 0;          // datagrams of the session whose tag failed, since start
     uint64_t last_datagrams = 0;  // shards it took in the last pass
     double loss = 0;              // its loss in the latest pass it reported on
-    bool scanned = false;         // its `have` arrived: the first pass may be planned for it
+    bool scanned = false;         // its complete `have` arrived: its scan is over
     uint64_t chunks_have = 0;     // chunks its disk held before the stream (its `have`)
     uint64_t reused = 0;          // chunks it kept and did not write (its `done`)
     uint64_t written = 0;         // chunks it wrote (its `done`)
@@ -67,9 +68,16 @@ class Deployment {
   /// one, or `stop` is set. Returns false if stopped first.
   bool WaitForStart(size_t min_clients, std::chrono::seconds max_wait,
                     const std::atomic<bool>* stop);
-  /// Waits until every connected client has said what its disk holds (so
-  /// the first pass sends none of it), at most `timeout`, or until `stop`.
-  void WaitForHaves(std::chrono::seconds timeout, const std::atomic<bool>* stop);
+  /// Starts the first pass, which follows the scans of the clients joined
+  /// so far (core/scan_frontier.h): chunks are planned as every disk has
+  /// decided them. A client still scanning after `have_timeout` is planned
+  /// for as holding nothing past its frontier.
+  void BeginScannedPass(std::chrono::seconds have_timeout);
+  /// The first pass's next piece: waits until more chunks are decided on
+  /// every disk (or the have timeout passes, or `stop`), then plans them.
+  /// `*last` is set once every chunk has been planned. May be empty (no
+  /// client lacks the chunks decided).
+  std::vector<ShardRef> PlanScanned(const std::atomic<bool>* stop, bool* last);
   /// Plans the next pass; clients connected now are asked to report after it.
   std::vector<ShardRef> PlanPass(uint32_t pass);
   /// Parity for a block sent whole, after its last data shard.
@@ -113,12 +121,15 @@ class Deployment {
     bool reported = true;
     control::Progress progress;  // the last one, of pass `pass_`
     std::optional<double> interval_loss;
+    uint32_t scan_haves = 0;  // `have`s with a frontier since it joined
   };
 
   const image::Manifest& manifest_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   RepairPlanner planner_;
+  ScanFrontier scans_;  // the clients the first pass waits for
+  std::chrono::steady_clock::time_point have_deadline_;
   std::map<std::string, Client> clients_;
   uint32_t pass_ = 0;
   bool start_now_ = false;

@@ -18,9 +18,9 @@ constexpr size_t kBatch = 32;
 // Ethernet framing per datagram on the wire: preamble 8 + header 14 + FCS 4 + gap 12.
 constexpr uint64_t kEthernetOverhead = 38;
 constexpr auto kReportTimeout = std::chrono::seconds(3);
-// Clients scan their disks before the first pass (reading what the image
-// stores): long enough for a large disk, bounded so one stuck client does
-// not hold the others.
+// Clients scan their disks (reading what the image stores) as the first
+// pass follows them: long enough for a large disk, bounded so one stuck
+// client does not hold the others.
 constexpr auto kHaveTimeout = std::chrono::seconds(600);
 // Clients report their loss about this often.
 constexpr auto kRateInterval = std::chrono::milliseconds(100);
@@ -41,10 +41,12 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
   if (!deployment_->WaitForStart(options_.min_clients, options_.max_wait, stop)) {
     return Status::OK();
   }
-  deployment_->WaitForHaves(kHaveTimeout, stop);
-  spdlog::info("stream starting: {} clients", deployment_->Clients().size());
-  started_ = std::chrono::steady_clock::now();
-  uint32_t pass = 0;
+  uint32_t pass = 1;
+  if (Status s = SendScannedPass(stop); !s.ok()) return s;
+  if (!stop->load() && !deployment_->Finished()) {
+    deployment_->EndPass(pass, kReportTimeout);
+    spdlog::info("{}", deployment_->PassSummary(pass, pass_datagrams_));
+  }
   while (!stop->load() && !deployment_->Finished()) {
     const std::vector<ShardRef> plan = deployment_->PlanPass(++pass);
     if (plan.empty()) {
@@ -73,20 +75,63 @@ Status StreamSender::Run(const std::atomic<bool>* stop) {
   return Status::OK();
 }
 
-Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
-                              const std::atomic<bool>* stop) {
+Status StreamSender::SendScannedPass(const std::atomic<bool>* stop) {
+  deployment_->BeginScannedPass(kHaveTimeout);
+  adaptive_ = true;
+  BeginSend();
+  // The pass's size is not known until the scans end: the line counts
+  // against the image's stored bytes.
+  ProgressLine progress(options_.label + "pass 1", image_.table().stored_bytes());
+  const uint64_t start_bytes = bytes_;
+  bool last = false;
+  bool first = true;
+  while (!last && !stop->load()) {
+    const auto asked = std::chrono::steady_clock::now();
+    const std::vector<ShardRef> piece = deployment_->PlanScanned(stop, &last);
+    // Time spent waiting for the scans is not time the link was idle for
+    // want of rate: the rate controller measures only sending time.
+    interval_start_ += std::chrono::steady_clock::now() - asked;
+    if (first && (!piece.empty() || last)) {
+      spdlog::info("stream starting: {} clients", deployment_->Clients().size());
+      started_ = std::chrono::steady_clock::now();
+      first = false;
+    }
+    if (Status s = SendShards(1, piece, options_.rate_bits, stop, &progress, start_bytes);
+        !s.ok()) {
+      return s;
+    }
+    // What is batched goes out now, not after the next wait.
+    if (Status s = Flush(options_.rate_bits); !s.ok()) return s;
+  }
+  if (stop->load()) return Status::OK();
+  return SendPassEnd(1, options_.rate_bits);
+}
+
+void StreamSender::BeginSend() {
   next_send_ = std::chrono::steady_clock::now();
   interval_start_ = next_send_;
   interval_bytes_ = 0;
   seq_ = 0;
   pass_datagrams_ = 0;
+}
+
+Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
+                              const std::atomic<bool>* stop) {
+  BeginSend();
   // Shards are at most shard_size bytes: the line's total is an upper bound.
   ProgressLine progress(options_.label + "pass " + std::to_string(pass),
                         plan.size() * options_.shard_size);
-  const uint64_t start_bytes = bytes_;
+  if (Status s = SendShards(pass, plan, rate_bits, stop, &progress, bytes_); !s.ok()) return s;
+  if (stop->load()) return Status::OK();
+  return SendPassEnd(pass, rate_bits);
+}
+
+Status StreamSender::SendShards(uint32_t pass, const std::vector<ShardRef>& plan,
+                                uint64_t rate_bits, const std::atomic<bool>* stop,
+                                ProgressLine* progress, uint64_t start_bytes) {
   for (const ShardRef& ref : plan) {
     if (stop->load()) return Status::OK();
-    progress.Update(bytes_ - start_bytes);
+    progress->Update(bytes_ - start_bytes);
     if (ref.chunk != loaded_chunk_) {
       if (Status s = LoadChunk(ref.chunk); !s.ok()) return s;
     }
@@ -97,6 +142,10 @@ Status StreamSender::SendPass(uint32_t pass, const std::vector<ShardRef>& plan, 
       }
     }
   }
+  return Status::OK();
+}
+
+Status StreamSender::SendPassEnd(uint32_t pass, uint64_t rate_bits) {
   // The pass end goes last on the same socket, so it arrives after the shards.
   wire::DatagramHeader end;
   end.type = wire::DatagramType::kPassEnd;

@@ -22,6 +22,7 @@
 #include "core/status.h"
 #include "core/wire_format.h"
 #include "platform/net.h"
+#include "platform/progress_line.h"
 #include "server/deployment.h"
 #include "server/image_reader.h"
 
@@ -44,7 +45,8 @@ class StreamSender {
   StreamSender(const ImageReader& image, Deployment* deployment, MulticastSender* socket,
                StreamOptions options);
 
-  /// Waits for clients, then sends passes until every client is done or
+  /// Waits for clients, then sends passes (the first as the clients scan
+  /// their disks) until every client is done or
   /// `stop` becomes true. Fails on an I/O error or a corrupt image chunk.
   Status Run(const std::atomic<bool>* stop);
 
@@ -56,8 +58,17 @@ class StreamSender {
   uint64_t current_rate() const { return current_rate_; }
 
  private:
+  /// The first pass, sent piece by piece as the clients' scans decide
+  /// chunks (Deployment::PlanScanned).
+  Status SendScannedPass(const std::atomic<bool>* stop);
   Status SendPass(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
                   const std::atomic<bool>* stop);
+  /// Resets the pass's sequence numbers, counters and pacing.
+  void BeginSend();
+  Status SendShards(uint32_t pass, const std::vector<ShardRef>& plan, uint64_t rate_bits,
+                    const std::atomic<bool>* stop, ProgressLine* progress, uint64_t start_bytes);
+  /// Flushes the batch, then the three pass end datagrams.
+  Status SendPassEnd(uint32_t pass, uint64_t rate_bits);
   /// Frames one shard; sends the batch when it is full.
   Status Send(uint32_t pass, const ShardRef& ref, uint64_t rate_bits);
   Status LoadChunk(uint32_t chunk);

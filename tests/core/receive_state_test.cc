@@ -128,5 +128,45 @@ TEST(ReceiveState, RejectsShardsThatDoNotFitTheImage) {
   EXPECT_EQ(rx.Needs(), (std::vector<control::BlockNeed>{{1, 0, 3}}));
 }
 
+TEST(ReceiveState, TheScanMarksHeldOnlyChunksNoWriteHasDecided) {
+  const ChunkTable t = ChunkTable::Make(4 * 65536, 65536,
+                                        {{0, 1000, 0, 0, {}},
+                                         {1, 2500, 4096, 0, {}},
+                                         {2, 1000, 8192, 0, {}},
+                                         {3, 1000, 12288, 0, {}}})
+                           .value();
+  ReceiveState rx(t, 1000, 16, 4);
+  wire::DatagramHeader h;
+  // Chunk 1 half assembled: the scan's verdict stands, its shards are dropped.
+  h.chunk = 1;
+  h.k = 3;
+  ASSERT_EQ(rx.Add(h, Bytes(1000)), ReceiveState::Outcome::kAccepted);
+  EXPECT_TRUE(rx.MarkHeld(1));
+  EXPECT_EQ(rx.assembling(), 0u);
+  h.shard = 1;
+  EXPECT_EQ(rx.Add(h, Bytes(1000)), ReceiveState::Outcome::kDuplicate);
+  // Chunk 2 taken for writing: the write decides, not the scan.
+  h = wire::DatagramHeader{};
+  h.chunk = 2;
+  h.k = 1;
+  ASSERT_EQ(rx.Add(h, Bytes(1000)), ReceiveState::Outcome::kChunkReady);
+  Bytes stored;
+  ASSERT_TRUE(rx.TakeChunk(2, &stored).ok());
+  EXPECT_FALSE(rx.MarkHeld(2));
+  EXPECT_EQ(rx.writing_count(), 1u);
+  rx.MarkDone(2);
+  // Chunk 3 already written: no second count.
+  h.chunk = 3;
+  ASSERT_EQ(rx.Add(h, Bytes(1000)), ReceiveState::Outcome::kChunkReady);
+  ASSERT_TRUE(rx.TakeChunk(3, &stored).ok());
+  rx.MarkDone(3);
+  EXPECT_FALSE(rx.MarkHeld(3));
+  // Chunk 0 untouched by the stream.
+  EXPECT_TRUE(rx.MarkHeld(0));
+  EXPECT_EQ(rx.done_count(), 4u);
+  EXPECT_EQ(rx.writing_count(), 0u);
+  EXPECT_TRUE(rx.AllDone());
+}
+
 }  // namespace
 }  // namespace fleetcast

@@ -205,5 +205,52 @@ TEST_F(RepairPlannerTest, AnEmptyHaveNeedsEverything) {
   EXPECT_EQ(planner_.PlanPass().size(), 10u + 150);
 }
 
+TEST_F(RepairPlannerTest, APartialHaveDecidesOnlyTheChunksBelowItsFrontier) {
+  planner_.AddClient("a");
+  HaveSet a(4);
+  a.Set(0);
+  planner_.SetHave("a", a, /*scanned=*/3);  // chunk 3 is not decided yet
+  EXPECT_FALSE(planner_.Finished());
+  EXPECT_EQ(planner_.PlanPass().size(), 150u);  // chunk 3 whole, not chunk 0
+  a.Set(3);
+  planner_.SetHave("a", a, 4);
+  EXPECT_TRUE(planner_.Finished());
+}
+
+TEST_F(RepairPlannerTest, APassPlannedInPiecesFollowsTheFrontier) {
+  planner_.AddClient("a");
+  planner_.AddClient("b");
+  planner_.BeginPass();
+  EXPECT_TRUE(planner_.PlanUpTo(0).empty());
+  HaveSet a(4), b(4);
+  b.Set(0);
+  planner_.SetHave("a", a, 3);
+  planner_.SetHave("b", b, 3);
+  const std::vector<ShardRef> first = planner_.PlanUpTo(3);
+  ASSERT_EQ(first.size(), 10u);  // a lacks chunk 0
+  EXPECT_EQ(first.back(), (ShardRef{0, 0, 9, 10, true}));
+  EXPECT_TRUE(planner_.PlanUpTo(3).empty());  // each chunk is planned once
+  a.Set(3);
+  b.Set(3);
+  planner_.SetHave("a", a, 4);
+  planner_.SetHave("b", b, 4);
+  EXPECT_TRUE(planner_.PlanUpTo(4).empty());  // both hold chunk 3
+  EXPECT_EQ(planner_.last_pass_size(), 10u);
+}
+
+TEST(RepairPlanner, APassInPiecesStartsAtMostTheNewChunkLimit) {
+  std::vector<ChunkEntry> entries;
+  for (uint32_t i = 0; i < 6; ++i) entries.push_back({i, 1000, 4096 * i, 1, {}});
+  const ChunkTable table = ChunkTable::Make(6 * 65536, 65536, entries).value();
+  RepairPlanner planner(table, 100, 64, 1, /*new_chunks_per_pass=*/2);
+  planner.AddClient("a");
+  planner.BeginPass();
+  EXPECT_EQ(planner.PlanUpTo(1).size(), 10u);
+  EXPECT_EQ(planner.PlanUpTo(4).size(), 10u);  // the second new chunk; 2 and 3 wait
+  EXPECT_TRUE(planner.PlanUpTo(6).empty());
+  planner.BeginPass();
+  EXPECT_EQ(planner.PlanUpTo(6).size(), 20u);  // nobody reported: the same two again
+}
+
 }  // namespace
 }  // namespace fleetcast

@@ -95,8 +95,9 @@ TEST(ControlMessage, EveryTypeRoundTrips) {
   EXPECT_EQ(progress.lost, 91u);
   EXPECT_EQ(std::get<control::Done>(RoundTrip(control::Done{"ab", 7, 3})),
             (control::Done{"ab", 7, 3}));
-  EXPECT_EQ(std::get<control::Have>(RoundTrip(control::Have{Bytes{0x05, 0x80}})).chunks,
-            (Bytes{0x05, 0x80}));
+  EXPECT_EQ(
+      std::get<control::Have>(RoundTrip(control::Have{Bytes{0x05, 0x80}, std::nullopt})).chunks,
+      (Bytes{0x05, 0x80}));
   EXPECT_EQ(control::TypeName(control::Have{}), "have");
   EXPECT_EQ(std::get<control::Error>(RoundTrip(control::Error{"no"})).message, "no");
   EXPECT_EQ(std::get<control::Release>(RoundTrip(control::Release{"exit"})).action, "exit");
@@ -156,6 +157,34 @@ TEST(ControlMessage, ReportWithoutForgedCountIsRejected) {
       {"chunks_done", 0}, {"datagrams", 0}, {"rejected", 0}};
   EXPECT_EQ(control::DecodeBody(nlohmann::json::to_cbor(j)).status().message(),
             "control message: bad field 'forged'");
+}
+
+TEST(ControlMessage, HaveCarriesItsScanFrontierOnlyWhenGiven) {
+  const control::Have partial{Bytes{0x05, 0x00}, 9};
+  EXPECT_EQ(std::get<control::Have>(RoundTrip(partial)), partial);
+  Bytes frame;
+  control::AppendFrame(partial, &frame);
+  const auto body =
+      nlohmann::json::from_cbor(frame.begin() + control::kFrameHeaderLength, frame.end());
+  EXPECT_EQ(body.at("scanned"), 9u);
+  // Without the field the scan is complete, as old clients send it.
+  frame.clear();
+  control::AppendFrame(control::Have{Bytes{0x05}, std::nullopt}, &frame);
+  const auto whole =
+      nlohmann::json::from_cbor(frame.begin() + control::kFrameHeaderLength, frame.end());
+  EXPECT_FALSE(whole.contains("scanned"));
+  const Bytes old =
+      nlohmann::json::to_cbor({{"type", "have"}, {"chunks", nlohmann::json::binary(Bytes{0x05})}});
+  EXPECT_EQ(std::get<control::Have>(control::DecodeBody(old).value()).scanned, std::nullopt);
+}
+
+TEST(ControlMessage, HaveWithABadScanFrontierIsRejected) {
+  for (const nlohmann::json& scanned :
+       {nlohmann::json(-1), nlohmann::json("9"), nlohmann::json(uint64_t{1} << 32)}) {
+    const Bytes body = nlohmann::json::to_cbor(
+        {{"type", "have"}, {"chunks", nlohmann::json::binary(Bytes{0x05})}, {"scanned", scanned}});
+    EXPECT_EQ(control::DecodeBody(body).status().message(), "control message: bad field 'scanned'");
+  }
 }
 
 TEST(ControlMessage, RejectsBadBodies) {
