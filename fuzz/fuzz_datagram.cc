@@ -17,6 +17,7 @@
 
 #include "core/coding.h"
 #include "core/datagram_seal.h"
+#include "core/probe_datagram.h"
 #include "core/receive_state.h"
 #include "core/wire_format.h"
 #include "fuzz/datagram_fixture.h"
@@ -28,7 +29,7 @@ using fleetcast::wire::DatagramHeader;
 
 // The grammar of core/wire_format.h, written independently of DecodeFrom.
 bool Valid(ByteView d) {
-  return d.size() >= 24 && d[0] == 'F' && d[1] == 'C' && d[2] == 2 && (d[3] == 1 || d[3] == 2) &&
+  return d.size() >= 24 && d[0] == 'F' && d[1] == 'C' && d[2] == 2 && d[3] >= 1 && d[3] <= 3 &&
          d.size() == 24u + fleetcast::DecodeFixed16(d.data() + 20) + 16u;
 }
 
@@ -93,10 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input = input.subspan(length);
     DatagramHeader h;
     ByteView payload;
-    if (!CheckDecode(d, &h) || !CheckOpen(d, &scratch, &payload) ||
-        h.type != fleetcast::wire::DatagramType::kShard) {
+    if (!CheckDecode(d, &h) || !CheckOpen(d, &scratch, &payload)) continue;
+    if (h.type == fleetcast::wire::DatagramType::kProbe) {
+      // A netcheck probe decodes or is refused; it never reaches the state.
+      (void)fleetcast::netcheck::DecodeProbe(h, payload);
       continue;
     }
+    if (h.type != fleetcast::wire::DatagramType::kShard) continue;
     const auto outcome = state.Add(h, payload);
     if (outcome == fleetcast::ReceiveState::Outcome::kChunkReady)
       CheckReady(&state, table, h.chunk);
