@@ -31,6 +31,9 @@ std::optional<HostPort> WithPort(std::string host, const std::string& port_text,
   return HostPort{std::move(host), *port};
 }
 
+// inet_pton reads a C string: a NUL inside `text` would hide what follows.
+bool HasNul(const std::string& text) { return text.find('\0') != std::string::npos; }
+
 }  // namespace
 
 std::optional<HostPort> SplitHostPort(const std::string& text,
@@ -64,15 +67,16 @@ std::string UrlHost(const std::string& host) {
 
 bool IsIPv6(const std::string& text) {
   in6_addr unused{};
-  return ::inet_pton(AF_INET6, text.c_str(), &unused) == 1;
+  return !HasNul(text) && ::inet_pton(AF_INET6, text.c_str(), &unused) == 1;
 }
 
 bool IsIpAddress(const std::string& text) {
   in_addr unused{};
-  return ::inet_pton(AF_INET, text.c_str(), &unused) == 1 || IsIPv6(text);
+  return !HasNul(text) && (::inet_pton(AF_INET, text.c_str(), &unused) == 1 || IsIPv6(text));
 }
 
 bool IsMulticastAddress(const std::string& text) {
+  if (HasNul(text)) return false;
   in_addr v4{};
   if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 28) == 0xe;
   in6_addr v6{};

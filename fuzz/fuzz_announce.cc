@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/announce.h"
+#include "core/host_port.h"
 
 namespace {
 
@@ -34,7 +35,7 @@ void FuzzText(const std::string& text) {
   if (e.ok()) {
     fleetcast::Result<announce::Endpoint> again = announce::ParseEndpoint(e->ToString());
     if (!again.ok() || again->group != e->group || again->port != e->port) __builtin_trap();
-    if (!announce::IsIPv4Multicast(e->group) || e->port == 0) __builtin_trap();
+    if (!fleetcast::IsMulticastAddress(e->group) || e->port == 0) __builtin_trap();
   }
   const std::string name = announce::ShortImageName(text);
   const std::string last = text.substr(text.find_last_of('/') + 1);

@@ -52,6 +52,19 @@ TEST(HostPort, JoinBracketsIPv6Only) {
   }
 }
 
+TEST(HostPort, AnAddressWithANulInsideIsNone) {
+  const std::string v4(
+      "239.77.0.25\0"
+      "4",
+      13);
+  EXPECT_FALSE(IsIpAddress(v4));
+  EXPECT_FALSE(IsMulticastAddress(v4));
+  EXPECT_FALSE(
+      IsIPv6(std::string("ff15::1\0"
+                         "2",
+                         9)));
+}
+
 TEST(HostPort, AddressKinds) {
   EXPECT_TRUE(IsIPv6("fd7c::1"));
   EXPECT_TRUE(IsIPv6("::"));
