@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -47,7 +48,12 @@ class ProbeListener {
     wake_.Notify();
     if (thread_.joinable()) thread_.join();
   }
-  bool end_seen() const { return end_seen_; }
+  /// Waits until an end datagram of the last step arrived (true) or
+  /// `deadline` passed (false); the receive thread signals it.
+  bool WaitForEndDatagram(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(end_mutex_);
+    return end_cv_.wait_until(lock, deadline, [this] { return end_seen_; });
+  }
   uint64_t forged() const { return forged_; }
   /// After Stop.
   std::vector<netcheck::StepStats> Finish(const std::vector<uint64_t>& sent) const {
@@ -81,7 +87,11 @@ class ProbeListener {
       return;
     }
     if (h->type == wire::DatagramType::kPassEnd) {
-      if (h->pass == steps_) end_seen_ = true;
+      if (h->pass == steps_) {
+        const std::lock_guard<std::mutex> lock(end_mutex_);
+        end_seen_ = true;
+        end_cv_.notify_all();
+      }
       return;
     }
     Result<netcheck::Probe> p = netcheck::DecodeProbe(*h, *payload);
@@ -99,7 +109,9 @@ class ProbeListener {
   Bytes scratch_;
   WakeEvent wake_;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> end_seen_{false};
+  std::mutex end_mutex_;
+  std::condition_variable end_cv_;
+  bool end_seen_ = false;  // guarded by end_mutex_
   std::atomic<uint64_t> forged_{0};
   Status error_;
   std::thread thread_;
@@ -167,10 +179,7 @@ Status RunNetcheckProbe(ControlConnection* conn, const IpAddress& join,
   if (!end.ok()) return end.status();
   // The end datagrams come after every probe on the same path: once one is
   // here, the socket holds no more of this check.
-  const auto deadline = std::chrono::steady_clock::now() + kEndWait;
-  while (!listener.end_seen() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  listener.WaitForEndDatagram(std::chrono::steady_clock::now() + kEndWait);
   listener.Stop();
   if (!listener.error().ok()) return listener.error();
   const std::vector<netcheck::StepStats> steps = listener.Finish(end->sent);
