@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "platform/mapped_view.h"
+
 namespace fleetcast {
 
 Result<DiskTarget> DiskTarget::Open(const std::string& path, uint64_t raw_size) {
@@ -63,6 +65,13 @@ Result<Digest128> DiskTarget::ReadDigestInPieces(const ChunkTable& table, uint32
     digest.Update(*buffer);
   }
   return digest.Finish();
+}
+
+Result<Digest128> DiskTarget::MapDigest(const ChunkTable& table, uint32_t index,
+                                        Bytes* buffer) const {
+  Result<MappedView> view = MappedView::Map(file_, table.RawOffset(index), table.RawLength(index));
+  if (!view.ok()) return ReadDigestInPieces(table, index, buffer);
+  return Xxh3_128(view->bytes());
 }
 
 }  // namespace fleetcast

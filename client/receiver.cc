@@ -350,7 +350,7 @@ class Receiver {
     const ChunkTable& t = manifest_.table;
     // With --trust the strong digest needs the whole chunk at once.
     Result<Digest128> d = trusted_.empty()
-                              ? target_->ReadDigestInPieces(t, e.index, &buffers_[worker])
+                              ? target_->MapDigest(t, e.index, &buffers_[worker])
                               : target_->ReadDigest(t, e.index, &buffers_[worker]);
     return d.ok() && *d == e.raw_digest &&
            (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());

@@ -55,6 +55,8 @@ class File {
   Status Discard(uint64_t offset, uint64_t length) const;
 
  private:
+  friend class MappedView;  // maps fd_
+
   File(int fd, std::string path);
   Status Stat();
 
