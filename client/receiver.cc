@@ -44,8 +44,12 @@ constexpr auto kPassEndWait = milliseconds(300);
 constexpr auto kReportPoll = milliseconds(2);
 constexpr size_t kShortBatch = 16;
 constexpr auto kGatherTime = std::chrono::microseconds(500);
-// The scan tells the server its frontier at most this often.
-constexpr auto kScanHaveInterval = milliseconds(50);
+// A scan tells the server its frontier each time it has moved a
+// kScanHaveSteps-th of the image and kScanHaveInterval has passed: fine
+// enough that the stream keeps up with the scans (a `have` costs
+// chunk_count / 8 bytes, so not finer).
+constexpr uint32_t kScanHaveSteps = 128;
+constexpr auto kScanHaveInterval = milliseconds(10);
 
 Status ParseServer(const std::string& text, std::string* host, uint16_t* port) {
   const std::optional<HostPort> at = SplitHostPort(text, kDefaultPort);
@@ -349,9 +353,8 @@ class Receiver {
   bool ScanChunk(size_t worker, const ChunkEntry& e) {
     const ChunkTable& t = manifest_.table;
     // With --trust the strong digest needs the whole chunk at once.
-    Result<Digest128> d = trusted_.empty()
-                              ? target_->MapDigest(t, e.index, &buffers_[worker])
-                              : target_->ReadDigest(t, e.index, &buffers_[worker]);
+    Result<Digest128> d = trusted_.empty() ? target_->MapDigest(t, e.index, &buffers_[worker])
+                                           : target_->ReadDigest(t, e.index, &buffers_[worker]);
     return d.ok() && *d == e.raw_digest &&
            (trusted_.empty() || CheckStrongDigest(e, buffers_[worker]).ok());
   }
@@ -370,10 +373,10 @@ class Receiver {
   }
 
   // A `have` with the scan's frontier, once it has moved a worthwhile step
-  // (a 32nd of the image, and at least kScanHaveInterval since the last):
+  // (a kScanHaveSteps-th of the image, and kScanHaveInterval since the last):
   // the server streams the chunks every disk has decided.
   Status MaybeSendScanHave(uint32_t frontier) {
-    const uint32_t step = std::max<uint32_t>(1, manifest_.table.chunk_count() / 32);
+    const uint32_t step = std::max<uint32_t>(1, manifest_.table.chunk_count() / kScanHaveSteps);
     const auto now = std::chrono::steady_clock::now();
     if (frontier < scan_have_sent_ + step || now - scan_have_time_ < kScanHaveInterval) {
       return Status::OK();
