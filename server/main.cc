@@ -23,6 +23,17 @@ constexpr const char* kProgram = "fleetcast-server";
 // project's (CMakeLists.txt), the one the .deb packages carry too.
 constexpr const char* kVersion = FLEETCAST_VERSION;
 
+// --announce GROUP:PORT, and --no-announce (it clears *announce after the
+// parse) for what (a server, a check) boot media find.
+void AddAnnounceOptions(CLI::App* cmd, std::string* announce, bool* no_announce,
+                        const std::string& what) {
+  CLI::Option* option = cmd->add_option("--announce", *announce,
+                                        "GROUP:PORT ([GROUP]:PORT for IPv6) to announce this " +
+                                            what + " on, once a second, for boot media")
+                            ->capture_default_str();
+  cmd->add_flag("--no-announce", *no_announce, "do not announce this " + what)->excludes(option);
+}
+
 int Body(int argc, char** argv) {
   using fleetcast::Status;
   CLI::App app{"fleetcast-server: multicast disk-image deployment, server side"};
@@ -129,14 +140,7 @@ int Body(int argc, char** argv) {
   serve_cmd->add_option("--netcheck-duration", serve.netcheck_duration, "seconds per rate")
       ->capture_default_str();
   bool no_announce = false;
-  CLI::Option* announce_opt =
-      serve_cmd
-          ->add_option("--announce", serve.announce,
-                       "GROUP:PORT ([GROUP]:PORT for IPv6) to announce this server on, once a "
-                       "second, for boot media")
-          ->capture_default_str();
-  serve_cmd->add_flag("--no-announce", no_announce, "do not announce this server")
-      ->excludes(announce_opt);
+  AddAnnounceOptions(serve_cmd, &serve.announce, &no_announce, "server");
 
   fleetcast::NetcheckOptions netcheck;
   std::string rates = "100m,250m,500m,1g";
@@ -162,14 +166,7 @@ int Body(int argc, char** argv) {
   netcheck_cmd->add_option("--json", netcheck.json, "write the result as JSON to FILE");
   netcheck_cmd->add_option("--svg", netcheck.svg, "write a plot of loss against rate to FILE");
   bool netcheck_no_announce = false;
-  CLI::Option* netcheck_announce_opt =
-      netcheck_cmd
-          ->add_option("--announce", netcheck.announce,
-                       "GROUP:PORT ([GROUP]:PORT for IPv6) to announce this check on, once a "
-                       "second, for boot media")
-          ->capture_default_str();
-  netcheck_cmd->add_flag("--no-announce", netcheck_no_announce, "do not announce this check")
-      ->excludes(netcheck_announce_opt);
+  AddAnnounceOptions(netcheck_cmd, &netcheck.announce, &netcheck_no_announce, "check");
 
   fleetcast::CtlOptions ctl;
   CLI::App* ctl_cmd =

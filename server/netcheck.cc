@@ -23,6 +23,7 @@
 #include "server/netcheck_clients.h"
 #include "server/probe_sender.h"
 #include "server/serve.h"
+#include "server/stop_on_signal.h"
 
 namespace fleetcast {
 
@@ -271,12 +272,7 @@ Status RunNetcheck(const NetcheckOptions& options) {
   if (!announcer.ok()) return announcer.status();
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    spdlog::warn("interrupted: stopping");
-    stop = true;
-    clients.Wake();
-  });
+  StopOnSignal(&signals, &stop, [&clients] { clients.Wake(); });
   std::thread io_thread([&io] { io.run(); });
   spdlog::info(
       "netcheck on {} ({}), group {}:{}, control key {}: {} rates of {} s, waiting for {} "

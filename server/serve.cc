@@ -43,6 +43,7 @@
 #include "server/orchestrator.h"
 #include "server/probe.h"
 #include "server/status_http.h"
+#include "server/stop_on_signal.h"
 #include "server/stream_sender.h"
 
 namespace fleetcast {
@@ -609,12 +610,7 @@ Status RunServe(const ServeOptions& options) {
   std::atomic<bool> stop{false};
   asio::signal_set signals(io, SIGINT, SIGTERM);
   // On the io thread, like the swap of `run` between deployments.
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    spdlog::warn("interrupted: stopping");
-    stop = true;
-    run->deployment->Wake();
-  });
+  StopOnSignal(&signals, &stop, [&run] { run->deployment->Wake(); });
   std::thread io_thread([&io] { io.run(); });
 
   Ticker ticker([&] {
