@@ -8,10 +8,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "client/disk_target.h"
 #include "core/chunk_codec.h"
 #include "core/chunk_table.h"
 #include "core/coding.h"
@@ -101,6 +103,37 @@ void BM_Blake2b256(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
 }
 BENCHMARK(BM_Blake2b256);
+
+enum ScanWay : int64_t { kReadInPieces = 0, kMapped = 1 };
+
+// The re-image scan of one client: 64 chunks of a disk whose pages are
+// cached (a file just written), read in pieces and hashed, or hashed
+// through a mapping (DiskTarget::MapDigest).
+void BM_ScanChunks(benchmark::State& state) {
+  constexpr uint32_t kChunks = 64;
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "fleetcast-bench-scan.raw").string();
+  std::filesystem::remove(path);
+  const ChunkTable table = ChunkTable::Make(uint64_t{kChunks} * kChunk, kChunk, {}).value();
+  Result<DiskTarget> disk = DiskTarget::Open(path, table.raw_size());
+  if (!disk.ok()) {
+    state.SkipWithError(disk.status().ToString().c_str());
+    return;
+  }
+  for (uint32_t i = 0; i < kChunks; ++i) (void)disk->Write(table.RawOffset(i), RandomChunk(i));
+  Bytes buffer;
+  for (auto _ : state) {
+    for (uint32_t i = 0; i < kChunks; ++i) {
+      benchmark::DoNotOptimize(state.range(0) == kMapped
+                                   ? disk->MapDigest(table, i, &buffer)
+                                   : disk->ReadDigestInPieces(table, i, &buffer));
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * table.raw_size()));
+  state.SetLabel(state.range(0) == kMapped ? "mapped" : "read in pieces");
+  std::filesystem::remove(path);
+}
+BENCHMARK(BM_ScanChunks)->ArgName("way")->Arg(kReadInPieces)->Arg(kMapped);
 
 // Pack's cost for an all-zero chunk: the zero test plus the raw digest.
 void BM_PackZeroChunk(benchmark::State& state) {
