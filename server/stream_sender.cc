@@ -91,7 +91,8 @@ Status StreamSender::SendScannedPass(const std::atomic<bool>* stop) {
     // Time spent waiting for the scans is not time the link was idle for
     // want of rate: the rate controller measures only sending time.
     interval_start_ += std::chrono::steady_clock::now() - asked;
-    spdlog::debug("pass 1: {} more shards as the scans advance{}", piece.size(), last ? ", the last" : "");
+    spdlog::debug("pass 1: {} more shards as the scans advance{}", piece.size(),
+                  last ? ", the last" : "");
     if (first && (!piece.empty() || last)) {
       spdlog::info("stream starting: {} clients", deployment_->Clients().size());
       started_ = std::chrono::steady_clock::now();
