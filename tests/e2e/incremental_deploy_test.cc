@@ -38,7 +38,7 @@ class IncrementalDeployTest : public PackedDiskTest {
     for (int i = 1; i <= kClients; ++i) {
       std::vector<std::string> argv = {
           FLEETCAST_CLIENT_BIN, "receive", "--server",  "127.0.0.1:" + std::to_string(port),
-          "--target",           Target(i), "--node-id", "node" + std::to_string(i)};
+          "--target",           Disk(i),   "--node-id", "node" + std::to_string(i)};
       argv.insert(argv.end(), extra.begin(), extra.end());
       clients.push_back(std::make_unique<ChildProcess>(argv));
     }
@@ -62,6 +62,13 @@ class IncrementalDeployTest : public PackedDiskTest {
     for (size_t b = 0; b < kChunk; b += 4096) disk[size_t{chunk} * kChunk + b] ^= 0x5a;
     testing::WriteFileBytes(Target(i), disk);
   }
+
+  // Where node i writes: its file, or the loop device over it.
+  std::string Disk(int i) const {
+    return devices_.empty() ? Target(i) : devices_[static_cast<size_t>(i - 1)]->path();
+  }
+
+  std::vector<std::unique_ptr<testing::LoopDevice>> devices_;  // detached before dir_ goes
 
   // The server summary's line for node i.
   static std::string Summary(const ProgramResult& s, int i) {
@@ -143,6 +150,27 @@ TEST_F(IncrementalDeployTest, IdenticalDisksNeedNoDatagramOfData) {
   const long long datagrams = DatagramsSent(s);
   EXPECT_GT(datagrams, 0) << s.err;
   EXPECT_EQ(CountBefore(s.err, " payload bytes"), datagrams * (24 + 16)) << s.err;
+}
+
+// The disks are block devices (loop devices over the files), as in a lab:
+// the scans hash them through mappings of the devices, the stream writes
+// them, and the files behind them end as the image.
+TEST_F(IncrementalDeployTest, ReimagesBlockDevices) {
+  for (int i = 1; i <= kClients; ++i) testing::WriteFileBytes(Target(i), raw_);
+  Spoil(1, 0);
+  Spoil(2, 10);
+  Spoil(3, kChunks - 1);
+  for (int i = 1; i <= kClients; ++i) {
+    devices_.push_back(std::make_unique<testing::LoopDevice>(Target(i)));
+    ASSERT_NE(devices_.back()->path(), "") << "losetup: " << devices_.back()->error();
+  }
+  const ProgramResult s = Deploy(7651, {});
+  for (int i = 1; i <= kClients; ++i) {
+    const std::string line = Summary(s, i);
+    EXPECT_NE(line.find("verified"), std::string::npos) << s.out;
+    EXPECT_EQ(CountAfter(line, "written "), 1) << line;
+    EXPECT_EQ(CountAfter(line, "reused "), static_cast<long long>(kStored) - 1) << line;
+  }
 }
 
 // Disks that take a while to scan (128 MiB each, three read at once): the
