@@ -1,9 +1,9 @@
 // The multicast health checks of `fleetcast-server netcheck` on a namespace
 // LAN, each finding asserted line for line in the JSON and on the terminal:
 // the switch's querier off (none heard) and on (heard by every receiver);
-// the switch dropping the test group (no receiver gets anything); one
-// receiver with a smaller MTU than the others (named, with the command);
-// and over IPv6, the MLD querier heard and not.
+// clients without CAP_NET_RAW (could not watch, said so); the switch dropping the test group (no
+// receiver gets anything); one receiver with a smaller MTU than the others (named, with the
+// command); and over IPv6, the MLD querier heard and not.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -31,9 +31,10 @@ class NetcheckHealthTest : public ::testing::Test {
   void TearDown() override { lan_.reset(); }
 
   // Runs a check of two rates of a second each on `port` with both
-  // receivers (to `group6` over IPv6 if given); every program must
-  // succeed. The server's terminal output.
-  std::string RunCheck(uint16_t port, const std::string& group6 = "") {
+  // receivers (to `group6` over IPv6 if given; the clients without
+  // CAP_NET_RAW if asked); every program must succeed. The server's
+  // terminal output.
+  std::string RunCheck(uint16_t port, const std::string& group6 = "", bool no_net_raw = false) {
     std::vector<std::string> args = {FLEETCAST_SERVER_BIN,
                                      "netcheck",
                                      "--interface",
@@ -54,10 +55,14 @@ class NetcheckHealthTest : public ::testing::Test {
     ChildProcess server(lan_->InServer(args));
     std::vector<std::unique_ptr<ChildProcess>> clients;
     for (int i = 1; i <= 2; ++i) {
-      clients.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(
-          i, {FLEETCAST_CLIENT_BIN, "receive", "--server", server_host + ":" + std::to_string(port),
-              "--target", dir_ / ("unused" + std::to_string(i)), "--node-id",
-              "rcv" + std::to_string(i)})));
+      std::vector<std::string> argv = {
+          FLEETCAST_CLIENT_BIN, "receive",
+          "--server",           server_host + ":" + std::to_string(port),
+          "--target",           dir_ / ("unused" + std::to_string(i)),
+          "--node-id",          "rcv" + std::to_string(i)};
+      // Root, but the capability gone from the bounding set: exec drops it.
+      if (no_net_raw) argv.insert(argv.begin(), {"setpriv", "--bounding-set", "-net_raw"});
+      clients.push_back(std::make_unique<ChildProcess>(lan_->InReceiver(i, argv)));
     }
     for (auto& c : clients) {
       const ProgramResult r = c->Wait(kTimeout);
@@ -130,6 +135,20 @@ TEST_F(NetcheckHealthTest, QuerierOnTheSwitchIsHeardAndNothingIsNamed) {
     EXPECT_EQ(r["interface_mtu"], 1500);
   }
   ExpectFindings(out, {});
+}
+
+// A client without CAP_NET_RAW cannot open the raw socket that hears
+// queries: the check runs all the same, and the finding names the nodes and
+// the fix instead of claiming there is no querier.
+TEST_F(NetcheckHealthTest, ClientsWithoutCapNetRawSayTheyCouldNotWatch) {
+  ASSERT_NO_FATAL_FAILURE(MakeLan(/*querier=*/true));
+  const std::string out = RunCheck(7666, "", /*no_net_raw=*/true);
+  for (const nlohmann::json& r : json_["receivers"]) {
+    EXPECT_EQ(r["querier"], "no access") << r.dump();
+    EXPECT_GT(r["steps"][0]["received"].get<uint64_t>(), 0u) << r.dump();  // the check ran
+  }
+  ExpectFindings(out, {"could not check for an IGMP querier: rcv1, rcv2 cannot open a raw socket; "
+                       "run fleetcast-client as root or give it CAP_NET_RAW"});
 }
 
 TEST_F(NetcheckHealthTest, MldQuerierIsHeardForAnIpv6Group) {
