@@ -1,5 +1,6 @@
 #include "client/discover.h"
 
+#include <net/if.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
@@ -36,6 +37,18 @@ Result<MulticastReceiver> OpenOnFirst(const std::vector<IpAddress>& addresses,
   return MulticastReceiver::Open(addresses.back(), group, port);
 }
 
+// An IPv6 join names the interface by its index alone, so a NIC without an
+// IPv6 address yet (a booting node's link-local address comes a moment after
+// the link) hears the IPv6 announces all the same; `why` if there is no such
+// interface.
+Result<IpAddress> ByIndex(const std::string& interface, const Status& why) {
+  const unsigned index = ::if_nametoindex(interface.c_str());
+  if (index == 0) return why;
+  IpAddress any = IpAddress::Any(AF_INET6);
+  any.set_interface_index(index);
+  return any;
+}
+
 // A socket on the announce group: on --interface, or on every interface
 // that is up (a boot machine may have several NICs and only one on the
 // imaging LAN), or, with none of those, on the one the kernel routes the
@@ -45,6 +58,7 @@ Result<MulticastReceiver> Listen(const std::string& interface, const announce::E
   std::vector<IpAddress> addresses;
   if (!interface.empty()) {
     Result<IpAddress> a = InterfaceAddress(interface, group.family());
+    if (!a.ok() && group.is_v6()) a = ByIndex(interface, a.status());
     if (!a.ok()) return a.status();
     addresses.push_back(*a);
   } else {

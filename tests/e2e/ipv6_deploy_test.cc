@@ -195,6 +195,28 @@ TEST_F(Ipv6LanDeployTest, ClientFindsAnIpv6ServerByTheDefaultAnnounce) {
   EXPECT_EQ(testing::ReadFileBytes(Target(1)), raw_);
 }
 
+// A booting node's NIC gets its IPv6 link-local address a moment after the
+// link comes up: discovery joins the IPv6 announce group by the interface's
+// index, with no address, so it listens there from the start.
+TEST_F(Ipv6LanDeployTest, DiscoverListensOnIpv6BeforeTheInterfaceHasAnAddress) {
+  ASSERT_EQ(testing::RunProgram(lan_->InReceiver(1, {"ip", "-6", "addr", "flush", "dev",
+                                                     testing::NamespaceLan::kInterface}))
+                .exit_code,
+            0);
+  const ProgramResult shown = testing::RunProgram(
+      lan_->InReceiver(1, {"ip", "-6", "addr", "show", "dev", testing::NamespaceLan::kInterface}));
+  ASSERT_EQ(shown.out.find("inet6"), std::string::npos) << shown.out;
+  const ProgramResult r = testing::RunProgram(
+      lan_->InReceiver(1, {FLEETCAST_CLIENT_BIN, "discover", "--interface",
+                           testing::NamespaceLan::kInterface, "--timeout", "1"}),
+      30);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("fleetcast-client: error: no fleetcast server announced itself on "
+                       "239.77.0.254:7009 and [ff15::fc:7009]:7009 within 1 s"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(Ipv6LanDeployTest, GroupOnAnInterfaceWithoutIPv6IsOneLine) {
   ASSERT_EQ(
       testing::RunProgram(lan_->InServer({"sysctl", "-qw", "net.ipv6.conf.lo.disable_ipv6=1"}))
